@@ -1,0 +1,257 @@
+"""The `aggregator` command. Thin: parse arguments, call pipeline/store, print.
+
+Errors the program raises on purpose (:class:`AggregatorError`) become one line on
+stderr and exit code 1; bad usage is click's exit code 2. ``--json`` prints
+machine-readable output on stdout and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .clock import system_clock
+from .config import Settings, default_config_path, load_settings
+from .errors import AggregatorError
+from .fetch.guard import AddressPolicy, check_url
+from .opml import export_opml, parse_opml
+from .pipeline import open_settings_store, run_fetch
+from .store import entries as entry_store
+from .store import feeds as feed_store
+
+STARTER_CONFIG = Path(__file__).parent / "templates" / "config.toml"
+
+
+class _Group(click.Group):
+    """Turn deliberate errors into one clear line instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AggregatorError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+class App:
+    """What every command needs: settings, a store and a clock, made on first use."""
+
+    def __init__(self, config_path: Path):
+        self.config_path = config_path
+        self.clock = system_clock
+        self._settings: Settings | None = None
+        self._store = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = open_settings_store(self.settings, self.clock)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(cls=_Group)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="config file (default ./config.toml or $AGGREGATOR_CONFIG)")
+@click.version_option(package_name="aggregator")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Self-hosted AI-news aggregator."""
+    app = App(config_path or default_config_path(os.environ))
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--force", is_flag=True, help="overwrite an existing config.toml")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented starter config.toml into DIRECTORY."""
+    target = directory / "config.toml"
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} already exists (use --force to overwrite)")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(STARTER_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(f"wrote {target}; edit it, then run `aggregator fetch`")
+
+
+# ---------------------------------------------------------------- feeds
+
+@cli.group()
+def feeds() -> None:
+    """Manage the feeds you follow."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--title", default=None)
+@click.option("--tag", "tags", multiple=True, help="repeatable")
+@click.pass_obj
+def feeds_add(app: App, url: str, title: str | None, tags: tuple[str, ...]) -> None:
+    """Subscribe to the feed at URL."""
+    check_url(url, AddressPolicy(allow_private=True))  # scheme and host now; addresses when fetched
+    feed_id, created = feed_store.add_feed(app.store, url, app.clock(), title=title, tags=tags)
+    click.echo(f"{'added' if created else 'restored'} feed {feed_id}: {url}")
+
+
+@feeds.command("remove")
+@click.argument("feed_id", type=int)
+@click.pass_obj
+def feeds_remove(app: App, feed_id: int) -> None:
+    """Stop following a feed (its entries are kept)."""
+    row = feed_store.remove_feed(app.store, feed_id, app.clock())
+    click.echo(f"removed feed {feed_id}: {row['url']}")
+
+
+@feeds.command("enable")
+@click.argument("feed_id", type=int)
+@click.pass_obj
+def feeds_enable(app: App, feed_id: int) -> None:
+    """Re-enable a feed disabled after repeated errors; it is fetched on the next run."""
+    row = feed_store.enable_feed(app.store, feed_id)
+    click.echo(f"enabled feed {feed_id}: {row['url']}")
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def feeds_list(app: App, as_json: bool) -> None:
+    """One row per feed with its health."""
+    rows = feed_store.list_feeds(app.store)
+    if as_json:
+        keys = ["id", "url", "title", "feed_title", "tags", "status", "last_error", "entries",
+                "last_fetched_at", "next_check_at", "error_count", "effective_url", "origin"]
+        _emit_json([{k: r.get(k) for k in keys} for r in rows])
+        return
+    table = Table(box=None)
+    for column in ("id", "status", "entries", "title", "url", "last fetched", "next check", "last error"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["id"]), r["status"], str(r["entries"]), r["title"] or r["feed_title"] or "",
+                      r["url"], r["last_fetched_at"] or "-", r["next_check_at"] or "-", r["last_error"] or "")
+    Console().print(table)
+
+
+@feeds.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def feeds_import(app: App, path: Path) -> None:
+    """Subscribe to every feed in an OPML file (broken real-world OPML included)."""
+    found = parse_opml(path.read_bytes())
+    added = skipped = 0
+    now = app.clock()
+    for feed in found:
+        try:
+            feed_store.add_feed(app.store, feed.url, now, title=feed.title, tags=feed.tags, origin="opml")
+            added += 1
+        except AggregatorError:
+            skipped += 1
+    click.echo(f"imported {added} feeds from {path} ({skipped} already followed)")
+
+
+@feeds.command("export")
+@click.pass_obj
+def feeds_export(app: App) -> None:
+    """Print the feeds as OPML 2.0."""
+    click.echo(export_opml(feed_store.list_feeds(app.store), app.settings.site.title), nl=False)
+
+
+# ---------------------------------------------------------------- fetch
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="fetch every enabled feed, due or not")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def fetch(app: App, everything: bool, as_json: bool) -> None:
+    """Poll the feeds that are due. Exit code 1 if any feed failed."""
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, disable=as_json or not console.is_terminal, transient=True)
+    with progress:
+        task = progress.add_task("fetch", total=None)
+        report = run_fetch(
+            app.settings, app.store, app.clock, everything=everything,
+            on_start=lambda n: progress.update(task, total=n),
+            on_done=lambda _: progress.advance(task),
+        )
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        click.echo(
+            f"{report.feeds_checked} feeds checked: {report.not_modified} not modified, "
+            f"{report.unchanged} unchanged, {report.new_entries} new entries, "
+            f"{report.updated_entries} updated, {report.errors} errors"
+            + (f" ({report.disabled} feeds disabled)" if report.disabled else "")
+        )
+        for outcome in report.outcomes:
+            if outcome.outcome == "error":
+                click.echo(f"  feed {outcome.feed_id} {outcome.url}: {outcome.error}", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- entries
+
+@cli.group()
+def entries() -> None:
+    """What was stored for each entry."""
+
+
+@entries.command("list")
+@click.option("--feed", "feed_id", type=int, default=None)
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def entries_list(app: App, feed_id: int | None, limit: int, as_json: bool) -> None:
+    rows = entry_store.list_entries(app.store, feed_id, limit)
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table(box=None)
+    for column in ("id", "feed", "published", "title"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["id"]), r["feed"], r["published_at"] or "", r["title"] or "")
+    Console().print(table)
+
+
+@entries.command("show")
+@click.argument("entry_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def entries_show(app: App, entry_id: int, as_json: bool) -> None:
+    row = entry_store.get_entry(app.store, entry_id)
+    if row is None:
+        raise click.ClickException(f"no entry with id {entry_id}")
+    if as_json:
+        _emit_json(row)
+        return
+    for key, value in row.items():
+        click.echo(f"{key:>14}: {value if value is not None else ''}")
+
+
+def main() -> None:
+    cli(prog_name="aggregator")
+
+
+if __name__ == "__main__":
+    main()

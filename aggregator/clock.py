@@ -1,0 +1,34 @@
+"""Time, passed in rather than read from a global, so tests and deciders are exact.
+
+A *clock* is any zero-argument callable returning an aware UTC datetime. Everything
+stored is UTC, serialised by :func:`iso` in one fixed format so that string order is
+time order in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+UTC = timezone.utc
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Serialise an aware datetime as UTC ``YYYY-MM-DDTHH:MM:SS+00:00``."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: every time in the store is timezone-aware")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,209 @@
+"""config.toml -> frozen, validated :class:`Settings`.
+
+Why pydantic: every key is checked once, at start-up, and a wrong key or value
+becomes one line naming it (``[network] max_concurrency: must be > 0``), instead of a
+KeyError deep inside a fetch hours later. Unknown keys are errors too: a typo such as
+``alow_private_networks`` must not silently leave the guard on (or off).
+
+Secrets never live in the file: the file names the environment variable
+(``api_key_env = "OPENAI_API_KEY"``) and :func:`secret` reads it when it is needed.
+Nothing here runs at import time; callers pass the path and the environment in.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "config.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteSettings(_Section):
+    title: str = "Weekly AI Recap"
+    base_url: str = "http://localhost:8000/"
+    output_dir: Path = Path("site")
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Europe/Copenhagen')")
+        return value
+
+
+class DatabaseSettings(_Section):
+    path: Path = Path("aggregator.db")
+    busy_timeout_seconds: float = Field(30.0, gt=0)
+
+
+class NetworkSettings(_Section):
+    allow_private_networks: bool = False
+    allowed_networks: tuple[str, ...] = ()
+    max_concurrency: int = Field(50, gt=0, le=1000)
+    per_host_concurrency: int = Field(4, gt=0, le=100)
+    request_timeout_seconds: float = Field(30.0, gt=0)
+    connect_timeout_seconds: float = Field(10.0, gt=0)
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    max_redirects: int = Field(5, ge=0, le=20)
+    user_agent: str | None = None
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not a network such as '192.168.1.5/32'")
+        return value
+
+
+class FetchSettings(_Section):
+    min_interval_minutes: float = Field(15, gt=0)
+    max_interval_minutes: float = Field(24 * 60, gt=0)
+    max_backoff_minutes: float = Field(24 * 60, gt=0)
+    disable_after_errors: int = Field(10, gt=0)
+    parse_workers: int = Field(2, ge=0, le=64)
+
+
+class LLMSettings(_Section):
+    base_url: str
+    model: str
+    api_key_env: str | None = "OPENAI_API_KEY"
+
+
+class EmailSettings(_Section):
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(587, gt=0, lt=65536)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username_env: str | None = None
+    password_env: str | None = None
+    from_: str = Field("Weekly AI Recap <recap@example.org>", alias="from")
+
+
+class WebSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, gt=0, lt=65536)
+    public_url: str = "http://localhost:8000/"
+
+
+class ScheduleSettings(_Section):
+    fetch_every_minutes: float = Field(30, gt=0)
+    recap: str = "mon 08:00"
+
+
+class FeedConfig(_Section):
+    url: str
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    weight: float = Field(1.0, ge=0)
+
+
+class Settings(_Section):
+    """Everything the program needs to know, fixed for the life of one command."""
+
+    site: SiteSettings = SiteSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    network: NetworkSettings = NetworkSettings()
+    fetch: FetchSettings = FetchSettings()
+    llm: LLMSettings | None = None
+    email: EmailSettings | None = None
+    web: WebSettings = WebSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    feeds: tuple[FeedConfig, ...] = ()
+    #: directory relative paths in the file are resolved against
+    base_dir: Path = Path(".")
+
+    @property
+    def database_path(self) -> Path:
+        return _resolve(self.base_dir, self.database.path)
+
+    @property
+    def output_dir(self) -> Path:
+        return _resolve(self.base_dir, self.site.output_dir)
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else (base / path)
+
+
+def default_config_path(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("AGGREGATOR_CONFIG") or DEFAULT_CONFIG_NAME)
+
+
+def load_settings(path: Path, *, required: bool = True) -> Settings:
+    """Read and validate ``path``. Raises ConfigError with a one-line message."""
+    if not path.exists():
+        if required:
+            raise ConfigError(f"{path}: no such config file (create one with `aggregator init`)")
+        return Settings(base_dir=path.parent.resolve())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return settings_from_dict(data, base_dir=path.parent.resolve(), source=str(path))
+
+
+def settings_from_dict(data: dict, *, base_dir: Path, source: str = "config") -> Settings:
+    if "base_dir" in data:
+        raise ConfigError(f"{source}: base_dir: unknown key")
+    try:
+        return Settings.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line naming the first wrong key, as a user would write it in TOML."""
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"]]
+    key = _toml_key(loc)
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    else:
+        message = err["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        if "input" in err and not isinstance(err["input"], (dict, list)):
+            message += f" (got {err['input']!r})"
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{key}: {message}{suffix}"
+
+
+def _toml_key(loc: list[str]) -> str:
+    if not loc:
+        return "(top level)"
+    if loc[0] == "feeds" and len(loc) > 1 and loc[1].isdigit():
+        rest = ".".join(loc[2:])
+        return f"[[feeds]] #{int(loc[1]) + 1}" + (f" {rest}" if rest else "")
+    if len(loc) == 1:
+        return loc[0]
+    return f"[{loc[0]}] {'.'.join(loc[1:])}"
+
+
+def secret(env_name: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """Read a secret from the environment variable the config names."""
+    if not env_name:
+        return None
+    return (environ if environ is not None else os.environ).get(env_name)

@@ -1,0 +1,96 @@
+"""Every error the aggregator raises on purpose, in one hierarchy.
+
+Messages are written for the person running the tool: they say what went wrong
+and, where there is one, what to do about it. The CLI prints ``str(error)`` as one
+line and exits non-zero; it never shows a traceback for these.
+
+    AggregatorError
+    ├── ConfigError            config.toml is unreadable, or a key/value is wrong
+    ├── StoreError             the SQLite file cannot be opened, migrated or written
+    ├── FeedError              a feed-management request cannot be honoured
+    │   └── OPMLError          an OPML file cannot be read at all
+    ├── FetchError             one HTTP fetch failed; the run goes on with the next feed
+    │   ├── BlockedAddressError    the SSRF guard refused a host or resolved address
+    │   ├── UnsupportedURLError    not http/https, or not a URL at all
+    │   ├── TooManyRedirectsError  redirect chain longer than the limit, or a loop
+    │   ├── BodyTooLargeError      decoded body over the size cap (gzip bombs)
+    │   ├── DeadlineError          the whole request took longer than its deadline
+    │   ├── HTTPStatusError        a 4xx/5xx answer (``status``, ``retry_after``)
+    │   └── NetworkError           DNS, connection, TLS or protocol failure
+    └── ParseError             a body is not a feed we can read
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class AggregatorError(Exception):
+    """Base of every error the aggregator raises deliberately."""
+
+
+class ConfigError(AggregatorError):
+    """The configuration file or a value in it is wrong."""
+
+
+class StoreError(AggregatorError):
+    """The database cannot be opened, upgraded or written."""
+
+
+class FeedError(AggregatorError):
+    """A request about a feed (add, remove, enable) cannot be honoured."""
+
+
+class OPMLError(FeedError):
+    """An OPML file cannot be read even with the forgiving parser."""
+
+
+class FetchError(AggregatorError):
+    """One fetch failed. ``kind`` is a short stable label used in reports."""
+
+    kind = "fetch"
+
+
+class BlockedAddressError(FetchError):
+    kind = "blocked"
+
+
+class UnsupportedURLError(FetchError):
+    kind = "bad_url"
+
+
+class TooManyRedirectsError(FetchError):
+    kind = "redirects"
+
+
+class BodyTooLargeError(FetchError):
+    kind = "too_large"
+
+
+class DeadlineError(FetchError):
+    kind = "timeout"
+
+
+class NetworkError(FetchError):
+    kind = "network"
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status.
+
+    ``retry_after`` is the absolute time the server asked us to wait until (from a
+    Retry-After header on 429/503), or None.
+    """
+
+    kind = "http"
+
+    def __init__(self, message: str, status: int, retry_after: datetime | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class ParseError(AggregatorError):
+    """The body could not be read as RSS, Atom, RDF or JSON Feed."""
+
+    kind = "parse"

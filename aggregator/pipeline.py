@@ -1,0 +1,40 @@
+"""The orchestrator: the only module that knows the order of the stages.
+
+Stages read their input from the store and write their output to it, so each can be
+re-run alone and a run that dies half-way resumes where it stopped. Today the
+pipeline has one stage, fetch (which includes parsing); extraction, clustering,
+summarizing, recap, render and send are appended here as they arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable
+
+from .clock import Clock
+from .config import Settings
+from .fetch.feeds import FeedOutcome, FetchReport, fetch_feeds
+from .store import Store, open_store
+from .store.feeds import due_feeds, sync_config_feeds
+
+
+def open_settings_store(settings: Settings, clock: Clock) -> Store:
+    """Open the database and bring its feeds in line with config.toml."""
+    store = open_store(settings.database_path, settings.database.busy_timeout_seconds)
+    sync_config_feeds(store, settings.feeds, clock())
+    return store
+
+
+def run_fetch(settings: Settings, store: Store, clock: Clock, *, everything: bool = False,
+              on_start: Callable[[int], None] | None = None,
+              on_done: Callable[[FeedOutcome], None] | None = None) -> FetchReport:
+    """Poll the feeds that are due (every enabled feed with ``everything``)."""
+    feeds = due_feeds(store, clock(), everything=everything)
+    if on_start:
+        on_start(len(feeds))
+    return asyncio.run(fetch_feeds(settings, store, clock, feeds, on_done))
+
+
+def run_once(settings: Settings, store: Store, clock: Clock) -> dict:
+    """One full pass of every stage that exists so far."""
+    return {"fetch": run_fetch(settings, store, clock).as_dict()}

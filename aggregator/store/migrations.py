@@ -1,0 +1,138 @@
+"""The schema, as an ordered list of migrations recorded in the database.
+
+Each migration is a function of the database, named once and never edited after it
+has shipped: a database made by an older version runs only the ones it lacks, each
+in its own write transaction together with the row that records it, so a crash
+mid-upgrade leaves the database at the previous version, never half-way.
+New schema changes are appended to :data:`MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, TYPE_CHECKING
+
+import sqlite_utils
+
+if TYPE_CHECKING:
+    from .db import Store
+
+Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+
+
+def m001_feeds_and_entries(db: sqlite_utils.Database) -> None:
+    db["feeds"].create(
+        {
+            "id": int,
+            "url": str,  # as configured by the user; the identity of the feed
+            "title": str,  # the user's title, if any
+            "feed_title": str,  # the title the feed gives itself
+            "site_url": str,
+            "tags": str,  # JSON list
+            "weight": float,
+            "origin": str,  # config | cli | opml
+            "created_at": str,
+            "removed_at": str,
+            "disabled_at": str,
+            "etag": str,
+            "last_modified": str,
+            "body_sha256": str,
+            "effective_url": str,  # after permanent redirects
+            "last_fetched_at": str,
+            "last_success_at": str,
+            "next_check_at": str,
+            "last_status": int,
+            "last_error": str,
+            "error_count": int,
+            "interval_seconds": float,
+        },
+        pk="id",
+        not_null={"url", "created_at"},
+        defaults={"error_count": 0, "weight": 1.0, "tags": "[]"},
+    )
+    db["feeds"].create_index(["url"], unique=True)
+    db["entries"].create(
+        {
+            "id": int,
+            "feed_id": int,
+            "key": str,  # stable identity inside the feed (see parse.entry_key)
+            "guid": str,
+            "url": str,  # canonical: tracking parameters and fragment removed
+            "link": str,  # absolute link as the feed gave it
+            "title": str,
+            "author": str,
+            "summary_html": str,  # sanitized
+            "content_html": str,  # sanitized
+            "published_at": str,
+            "updated_at": str,
+            "date_origin": str,  # feed | first_seen
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "content_hash": str,
+            "changed_at": str,
+            "change_count": int,
+        },
+        pk="id",
+        foreign_keys=[("feed_id", "feeds", "id")],
+        not_null={"feed_id", "key", "first_seen_at"},
+        defaults={"change_count": 0},
+    )
+    db["entries"].create_index(["feed_id", "key"], unique=True)
+    db["entries"].create_index(["url"])
+
+
+def m002_fetch_log(db: sqlite_utils.Database) -> None:
+    """One row per fetch attempt: what `status` and a feed's health page show."""
+    db["fetches"].create(
+        {
+            "id": int,
+            "feed_id": int,
+            "started_at": str,
+            "duration_ms": int,
+            "outcome": str,  # new | updated | not_modified | unchanged | error
+            "http_status": int,
+            "bytes": int,
+            "new_entries": int,
+            "updated_entries": int,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("feed_id", "feeds", "id")],
+    )
+    db["fetches"].create_index(["feed_id", "started_at"])
+    db["entries"].create_index(["published_at"])
+
+
+MIGRATIONS: list[Migration] = [
+    ("001_feeds_and_entries", m001_feeds_and_entries),
+    ("002_fetch_log", m002_fetch_log),
+]
+
+
+def applied(store: "Store") -> list[str]:
+    if "_migrations" not in store.db.table_names():
+        return []
+    return [row["name"] for row in store.db.query("select name from _migrations order by id")]
+
+
+def migrate(store: "Store", migrations: list[Migration] | None = None) -> list[str]:
+    """Apply the migrations this database lacks; return their names."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    with store.write() as db:
+        if "_migrations" not in db.table_names():
+            db["_migrations"].create({"id": int, "name": str, "applied_at": str}, pk="id")
+    done = set(applied(store))
+    ran: list[str] = []
+    for name, func in migrations:
+        if name in done:
+            continue
+        with store.write() as db:
+            # re-check under the write lock: another process may have just run it
+            if db.execute("select 1 from _migrations where name = ?", [name]).fetchone():
+                continue
+            func(db)
+            db.execute(
+                "insert into _migrations (name, applied_at) values (?, strftime('%Y-%m-%dT%H:%M:%S+00:00','now'))",
+                [name],
+            )
+        ran.append(name)
+    return ran

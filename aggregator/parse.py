@@ -164,7 +164,8 @@ def _from_feedparser(entry, now: datetime) -> dict:
         "summary_html": summary,
         "content_html": content,
         "published_at": _date_from_struct(entry.get("published_parsed") or entry.get("created_parsed"), now),
-        "updated_at": _date_from_struct(entry.get("updated_parsed"), now),
+        # dict.get: FeedParserDict.get would silently substitute published_parsed
+        "updated_at": _date_from_struct(dict.get(entry, "updated_parsed"), now),
     }
 
 

@@ -75,8 +75,8 @@ def save_fetch(store: Store, record: FetchRecord, parsed: ParsedFeed | None, now
                     feed["site_url"] = parsed.site_url
         db["feeds"].update(record.feed_id, feed)
         outcome = record.outcome
-        if outcome in ("new", "updated") and not (new or updated):
-            outcome = "unchanged"
+        if parsed is not None:
+            outcome = "new" if new else ("updated" if updated else "unchanged")
         db["fetches"].insert({
             "feed_id": record.feed_id, "started_at": iso(record.started_at),
             "duration_ms": record.duration_ms, "outcome": outcome, "http_status": record.http_status,

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from aggregator.clock import UTC  # noqa: E402
+from aggregator.config import settings_from_dict  # noqa: E402
+from aggregator.store import open_store  # noqa: E402
+from httpserver import TestServer  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CORPORA = SHARED / "corpora"
+
+
+def corpora_or_skip(*parts: str) -> Path:
+    path = CORPORA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared/corpora ships with the project's CI, not with a user's checkout)")
+    return path
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def server():
+    with TestServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    def make(**sections):
+        data = {"database": {"path": str(tmp_path / "test.db")},
+                "network": {"allow_private_networks": True, "request_timeout_seconds": 5}}
+        for key, value in sections.items():
+            data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+        return settings_from_dict(data, base_dir=tmp_path)
+
+    return make
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "test.db")
+    yield s
+    s.close()

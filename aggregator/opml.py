@@ -21,8 +21,7 @@ from xml.sax.saxutils import quoteattr
 from .errors import OPMLError
 
 _BARE_AMP = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)")
-_OUTLINE_TAG = re.compile(r"<\s*outline\b([^>]*)>", re.I | re.S)
-_ATTR = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.S)
+_OUTLINE_TOKEN = re.compile(r"<\s*outline\b|<\s*/\s*outline\s*>", re.I)
 
 
 @dataclass
@@ -91,16 +90,39 @@ def _feed(url: str, title: str | None, site: str | None, folders: list[str]) -> 
 
 
 def _scan(text: str) -> list[OPMLFeed]:
-    """Last resort for broken XML: read attributes of every outline tag; no folders."""
-    feeds = []
-    for match in _OUTLINE_TAG.finditer(text):
-        attrs = {m.group(1).lower(): html.unescape(m.group(2) if m.group(2) is not None else m.group(3))
-                 for m in _ATTR.finditer(match.group(1))}
-        if attrs.get("xmlurl"):
-            feed = _feed(attrs["xmlurl"], attrs.get("title") or attrs.get("text"), attrs.get("htmlurl"), [])
+    """Last resort for broken XML: read each ``<outline`` up to the next outline tag.
+
+    Real files put raw HTML, quotes included, inside attributes, so a tag cannot be
+    delimited by ``>``; each segment between outline tags is searched for the
+    attributes we need, and unclosed outlines without a feed URL act as folders.
+    """
+    feeds: list[OPMLFeed] = []
+    folders: list[str | None] = []
+    tokens = list(_OUTLINE_TOKEN.finditer(text))
+    for index, token in enumerate(tokens):
+        if token.group(0).startswith("</"):
+            if folders:
+                folders.pop()
+            continue
+        end = tokens[index + 1].start() if index + 1 < len(tokens) else len(text)
+        segment = text[token.end():end]
+        attrs = {name: _first_attr(segment, name) for name in ("xmlurl", "title", "text", "htmlurl")}
+        label = attrs["title"] or attrs["text"]
+        if attrs["xmlurl"]:
+            feed = _feed(attrs["xmlurl"], label, attrs["htmlurl"], [f for f in folders if f])
             if feed:
                 feeds.append(feed)
+        if not segment.split(">", 1)[0].rstrip().endswith("/") and not segment.rstrip().endswith("/>"):
+            folders.append(None if attrs["xmlurl"] else label)
     return feeds
+
+
+def _first_attr(segment: str, name: str) -> str | None:
+    match = re.search(rf"""(?:^|\s){name}\s*=\s*(?:"([^"]*)"|'([^']*)')""", segment, re.I)
+    if not match:
+        return None
+    value = html.unescape(match.group(1) if match.group(1) is not None else match.group(2)).strip()
+    return value or None
 
 
 def _unique(feeds: list[OPMLFeed]) -> list[OPMLFeed]:

@@ -1,0 +1,115 @@
+"""The command line as a user drives it: real processes, real server, JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from httpserver import Reply, rss
+
+ITEMS = [{"title": "Release notes", "link": "http://example.org/r", "guid": "r", "description": "Text",
+          "pubDate": "Thu, 19 Nov 2026 10:00:00 GMT"}]
+
+
+def aggregator(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "aggregator.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=60)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture
+def workdir(tmp_path, server):
+    server.static("/feed", rss(ITEMS))
+    (tmp_path / "config.toml").write_text(
+        "[network]\nallow_private_networks = true\nrequest_timeout_seconds = 5\n\n"
+        f'[[feeds]]\nurl = "{server.url("/feed")}"\ntitle = "Configured"\ntags = ["labs"]\n'
+    )
+    return tmp_path
+
+
+def test_feed_management_round_trip(workdir, server):
+    aggregator(workdir, "feeds", "add", server.url("/other"), "--title", "Other", "--tag", "press")
+    dup = aggregator(workdir, "feeds", "add", server.url("/other"), check=False)
+    assert dup.returncode == 1 and "already subscribed" in dup.stderr
+    rows = json.loads(aggregator(workdir, "feeds", "list", "--json").stdout)
+    assert [(r["id"], r["title"], r["status"], r["entries"]) for r in rows] == [
+        (1, "Configured", "new", 0), (2, "Other", "new", 0)]
+    for key in ("id", "url", "title", "status", "last_error", "entries", "last_fetched_at", "next_check_at"):
+        assert key in rows[0]
+    refused = aggregator(workdir, "feeds", "remove", "1", check=False)
+    assert refused.returncode == 1 and "config.toml" in refused.stderr
+    aggregator(workdir, "feeds", "remove", "2")
+    assert [r["id"] for r in json.loads(aggregator(workdir, "feeds", "list", "--json").stdout)] == [1]
+    missing = aggregator(workdir, "feeds", "remove", "99", check=False)
+    assert missing.returncode == 1 and "no feed with id 99" in missing.stderr
+    bad = aggregator(workdir, "feeds", "add", "ftp://example.org/x", check=False)
+    assert bad.returncode == 1 and "only http and https" in bad.stderr
+
+
+def test_config_feeds_are_synced(workdir, server):
+    aggregator(workdir, "feeds", "list")
+    (workdir / "config.toml").write_text(
+        "[network]\nallow_private_networks = true\n\n"
+        f'[[feeds]]\nurl = "{server.url("/renamed")}"\ntitle = "Second"\n'
+    )
+    rows = json.loads(aggregator(workdir, "feeds", "list", "--json").stdout)
+    assert [(r["url"], r["title"]) for r in rows] == [(server.url("/renamed"), "Second")]
+
+
+def test_fetch_then_inspect_entries(workdir, server):
+    first = json.loads(aggregator(workdir, "fetch", "--json").stdout)
+    assert (first["feeds_checked"], first["new_entries"], first["errors"]) == (1, 1, 0)
+    # nothing is due right after a successful fetch; --all ignores the schedule
+    assert json.loads(aggregator(workdir, "fetch", "--json").stdout)["feeds_checked"] == 0
+    again = json.loads(aggregator(workdir, "fetch", "--all", "--json").stdout)
+    assert again["feeds_checked"] == 1 and again["unchanged"] == 1
+    rows = json.loads(aggregator(workdir, "entries", "list", "--json").stdout)
+    assert [(r["feed_id"], r["title"], r["url"]) for r in rows] == [(1, "Release notes", "http://example.org/r")]
+    assert rows[0]["published_at"] == "2026-11-19T10:00:00+00:00"
+    shown = json.loads(aggregator(workdir, "entries", "show", str(rows[0]["id"]), "--json").stdout)
+    assert shown["summary_html"] == "Text"
+    plain = aggregator(workdir, "fetch", "--all")
+    assert "1 feeds checked" in plain.stdout
+
+
+def test_fetch_exit_code_reports_failures_and_summary(workdir, server):
+    server.routes["/feed"] = lambda req: Reply(503, b"down")
+    proc = aggregator(workdir, "fetch", check=False)
+    assert proc.returncode == 1
+    assert "1 errors" in proc.stdout and "HTTP 503" in proc.stderr
+    rows = json.loads(aggregator(workdir, "feeds", "list", "--json").stdout)
+    assert rows[0]["status"] == "error" and rows[0]["last_error"].startswith("HTTP 503")
+
+
+def test_opml_import_and_export(workdir, tmp_path):
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<opml version="1.0"><body><outline text="News & AI">'
+                    '<outline text="A & B" xmlUrl="https://a.example/feed?x=1&y=2"/></outline></body></opml>')
+    out = aggregator(workdir, "feeds", "import", str(opml))
+    assert "imported 1 feeds" in out.stdout
+    again = aggregator(workdir, "feeds", "import", str(opml))
+    assert "imported 0 feeds" in again.stdout and "1 already followed" in again.stdout
+    exported = aggregator(workdir, "feeds", "export").stdout
+    assert 'xmlUrl="https://a.example/feed?x=1&amp;y=2"' in exported
+    assert 'category="News &amp; AI"' in exported
+
+
+def test_init_writes_a_loadable_config(tmp_path):
+    aggregator(tmp_path, "init", "site1")
+    text = (tmp_path / "site1" / "config.toml").read_text()
+    assert "[[feeds]]" in text
+    proc = aggregator(tmp_path, "--config", "site1/config.toml", "feeds", "list", "--json")
+    assert len(json.loads(proc.stdout)) >= 20
+    assert aggregator(tmp_path, "init", "site1", check=False).returncode == 1
+
+
+def test_missing_config_is_one_clear_line(tmp_path):
+    proc = aggregator(tmp_path, "fetch", check=False)
+    assert proc.returncode == 1 and "aggregator init" in proc.stderr

@@ -249,6 +249,20 @@ def entries_show(app: App, entry_id: int, as_json: bool) -> None:
         click.echo(f"{key:>14}: {value if value is not None else ''}")
 
 
+# ---------------------------------------------------------------- demo
+
+@cli.command()
+@click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-run"),
+              show_default=True, help="where the demo keeps its config and database")
+@click.option("--port", type=int, default=8765, show_default=True, help="port of the sample news web")
+@click.pass_obj
+def demo(app: App, workdir: Path, port: int) -> None:
+    """Start the bundled sample news web on 127.0.0.1 and ingest it (offline)."""
+    from .demo.runner import run_demo
+
+    run_demo(workdir, port, app.clock, Console())
+
+
 def main() -> None:
     cli(prog_name="aggregator")
 

@@ -166,7 +166,12 @@ class FeedFetcher:
 
 
 def parse_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    """Worker processes for parsing. Preloading only the parser keeps start-up cheap:
+    without it Python 3.11's forkserver re-imports the whole ``__main__`` (the CLI and
+    everything it imports) in every worker."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["aggregator.parse"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 async def fetch_feeds(settings: Settings, store: Store, clock: Clock, feeds: list[FeedState],

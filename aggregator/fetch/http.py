@@ -40,6 +40,7 @@ from ..errors import (
     HTTPStatusError,
     NetworkError,
     TooManyRedirectsError,
+    UnsupportedURLError,
 )
 from .guard import AddressPolicy, check_url, numeric_host
 from .policy import parse_retry_after
@@ -156,6 +157,13 @@ class _BoundedDecoder:
         return data
 
 
+def _parse_url(url: str) -> httpx.URL:
+    try:
+        return httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise UnsupportedURLError(f"not a valid URL: {url!r} ({exc})") from None
+
+
 class HttpClient:
     """Fetch URLs under the limits of :class:`NetworkSettings`. Use as an async context."""
 
@@ -222,7 +230,7 @@ class HttpClient:
                   accept: str | None = None) -> Response:
         """GET ``url`` following redirects; raise a :class:`FetchError` on any failure."""
         check_url(url, self.policy)
-        host = httpx.URL(url).host
+        host = _parse_url(url).host
         async with self._host_slot(host), self._global:
             try:
                 async with asyncio.timeout(self.settings.request_timeout_seconds):
@@ -240,13 +248,16 @@ class HttpClient:
         current = url
         while True:
             check_url(current, self.policy)
-            target = httpx.URL(current)
+            target = _parse_url(current)
             client = self._client_for(target)
             try:
                 async with client.stream("GET", target, headers=headers) as answer:
                     if answer.status_code in REDIRECT_STATUSES and "location" in answer.headers:
                         permanent = permanent and answer.status_code in PERMANENT_REDIRECTS
-                        nxt = str(target.join(answer.headers["location"]))
+                        try:
+                            nxt = str(target.join(answer.headers["location"]))
+                        except httpx.InvalidURL as exc:
+                            raise UnsupportedURLError(f"redirect to an invalid URL: {exc}") from None
                         seen.append(current)
                         if nxt in seen or nxt == current:
                             raise TooManyRedirectsError(f"redirect loop at {nxt}")

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .clock import system_clock
+from .console import cell as _cell
 from .config import Settings, default_config_path, load_settings
 from .errors import AggregatorError
 from .fetch.guard import AddressPolicy, check_url
@@ -146,8 +147,8 @@ def feeds_list(app: App, as_json: bool) -> None:
     for column in ("id", "status", "entries", "title", "url", "last fetched", "next check", "last error"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["status"], str(r["entries"]), r["title"] or r["feed_title"] or "",
-                      r["url"], r["last_fetched_at"] or "-", r["next_check_at"] or "-", r["last_error"] or "")
+        table.add_row(*map(_cell, (r["id"], r["status"], r["entries"], r["title"] or r["feed_title"], r["url"],
+                                   r["last_fetched_at"] or "-", r["next_check_at"] or "-", r["last_error"])))
     Console().print(table)
 
 
@@ -230,7 +231,7 @@ def entries_list(app: App, feed_id: int | None, limit: int, as_json: bool) -> No
     for column in ("id", "feed", "published", "title"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["feed"], r["published_at"] or "", r["title"] or "")
+        table.add_row(*map(_cell, (r["id"], r["feed"], r["published_at"], r["title"])))
     Console().print(table)
 
 
@@ -246,7 +247,7 @@ def entries_show(app: App, entry_id: int, as_json: bool) -> None:
         _emit_json(row)
         return
     for key, value in row.items():
-        click.echo(f"{key:>14}: {value if value is not None else ''}")
+        click.echo(f"{key:>14}: {_cell(value).plain}")
 
 
 # ---------------------------------------------------------------- demo

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
@@ -26,7 +26,7 @@ DEFAULT_CONFIG_NAME = "config.toml"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SiteSettings(_Section):
@@ -47,7 +47,7 @@ class SiteSettings(_Section):
 
 class DatabaseSettings(_Section):
     path: Path = Path("aggregator.db")
-    busy_timeout_seconds: float = Field(30.0, gt=0)
+    busy_timeout_seconds: float = Field(30.0, gt=0, le=3600)
 
 
 class NetworkSettings(_Section):
@@ -55,9 +55,9 @@ class NetworkSettings(_Section):
     allowed_networks: tuple[str, ...] = ()
     max_concurrency: int = Field(50, gt=0, le=1000)
     per_host_concurrency: int = Field(4, gt=0, le=100)
-    request_timeout_seconds: float = Field(30.0, gt=0)
-    connect_timeout_seconds: float = Field(10.0, gt=0)
-    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    request_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    connect_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0, le=1 << 30)
     max_redirects: int = Field(5, ge=0, le=20)
     user_agent: str | None = None
 
@@ -75,11 +75,17 @@ class NetworkSettings(_Section):
 
 
 class FetchSettings(_Section):
-    min_interval_minutes: float = Field(15, gt=0)
-    max_interval_minutes: float = Field(24 * 60, gt=0)
-    max_backoff_minutes: float = Field(24 * 60, gt=0)
-    disable_after_errors: int = Field(10, gt=0)
+    min_interval_minutes: float = Field(15, gt=0, le=7 * 24 * 60)
+    max_interval_minutes: float = Field(24 * 60, gt=0, le=30 * 24 * 60)
+    max_backoff_minutes: float = Field(24 * 60, gt=0, le=30 * 24 * 60)
+    disable_after_errors: int = Field(10, gt=0, le=1000)
     parse_workers: int = Field(2, ge=0, le=64)
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> "FetchSettings":
+        if self.min_interval_minutes > self.max_interval_minutes:
+            raise ValueError("min_interval_minutes must not exceed max_interval_minutes")
+        return self
 
 
 class LLMSettings(_Section):
@@ -104,7 +110,7 @@ class WebSettings(_Section):
 
 
 class ScheduleSettings(_Section):
-    fetch_every_minutes: float = Field(30, gt=0)
+    fetch_every_minutes: float = Field(30, gt=0, le=7 * 24 * 60)
     recap: str = "mon 08:00"
 
 
@@ -112,7 +118,7 @@ class FeedConfig(_Section):
     url: str
     title: str | None = None
     tags: tuple[str, ...] = ()
-    weight: float = Field(1.0, ge=0)
+    weight: float = Field(1.0, ge=0, le=100)
 
 
 class Settings(_Section):

@@ -52,6 +52,9 @@ class ParsedEntry:
     published_at: datetime | None
     updated_at: datetime | None
     content_hash: str
+    #: the key this same item would have had under the other GUID rule; a feed that
+    #: starts or stops repeating a GUID must not turn a stored entry into a new one
+    alt_key: str | None = None
 
 
 @dataclass
@@ -86,7 +89,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, now: datetime)
     return ParsedFeed(
         kind=result.get("version") or "unknown",
         title=plain_text(feed.get("title")) or "",
-        site_url=feed.get("link"),
+        site_url=web_url(feed.get("link")),
         ttl_minutes=_int(feed.get("ttl")),
         entries=_finish(raw),
         warning=warning,
@@ -158,7 +161,7 @@ def _from_feedparser(entry, now: datetime) -> dict:
     author = entry.get("author") or (entry.get("author_detail") or {}).get("name")
     return {
         "guid": (entry.get("id") or "").strip() or None,
-        "link": (entry.get("link") or "").strip() or None,
+        "link": web_url(entry.get("link")),
         "title": plain_text(entry.get("title")),
         "author": plain_text(author) or None,
         "summary_html": summary,
@@ -202,7 +205,7 @@ def _parse_json_feed(body: bytes, url: str, now: datetime) -> ParsedFeed:
     return ParsedFeed(
         kind=f"json{version}",
         title=plain_text(_str(data.get("title"))),
-        site_url=_str(data.get("home_page_url")) or None,
+        site_url=web_url(_str(data.get("home_page_url"))),
         ttl_minutes=None,
         entries=_finish(raw),
     )
@@ -213,7 +216,15 @@ def _str(value) -> str:
 
 
 def _absolute(link: str | None, base: str) -> str | None:
-    return urljoin(base, link) if link else None
+    return web_url(urljoin(base, link)) if link else None
+
+
+def web_url(value) -> str | None:
+    """An http(s) URL or None: a ``javascript:`` or ``data:`` link is never stored."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if value[:8].lower().startswith(("http://", "https://")) else None
 
 
 def _text_to_html(text: str) -> str:
@@ -231,7 +242,11 @@ def _iso_date(value) -> datetime | None:
 
 
 def entry_keys(raw: list[dict]) -> list[str]:
-    """Stable identities for the entries of one document (see module docstring)."""
+    """Stable identities for the entries of one document (see module docstring).
+
+    The GUID+link form depends on the rest of the document; :func:`alternate_key`
+    gives the store the other form, so identity survives a feed that changes.
+    """
     guid_count: dict[str, int] = {}
     for item in raw:
         if item["guid"]:
@@ -248,6 +263,14 @@ def entry_keys(raw: list[dict]) -> list[str]:
         else:
             keys.append(f"hash:{_digest(item['title'], item['content_html'] or item['summary_html'])}")
     return keys
+
+
+def alternate_key(key: str, link: str | None) -> str | None:
+    if not key.startswith("guid:"):
+        return None
+    if "|" in key:
+        return key.split("|", 1)[0]
+    return f"{key}|{link}" if link else None
 
 
 def _digest(*parts: str | None) -> str:
@@ -280,5 +303,6 @@ def _finish(raw: list[dict]) -> list[ParsedEntry]:
             published_at=item["published_at"],
             updated_at=item["updated_at"],
             content_hash=_digest(item["title"], item["link"], summary, content),
+            alt_key=alternate_key(key, canonical_url(item["link"])),
         ))
     return entries

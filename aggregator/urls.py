@@ -19,7 +19,10 @@ TRACKING_PARAMS = {
 
 
 def canonical_url(url: str | None) -> str | None:
-    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters.
+
+    None for anything that is not a valid http(s) URL.
+    """
     if not url:
         return None
     url = url.strip()
@@ -27,10 +30,10 @@ def canonical_url(url: str | None) -> str | None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return url
+        return None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        return url
+        return None  # only web addresses identify articles; never keep javascript: or data:
     host = (parts.hostname or "").lower()
     if ":" in host:
         host = f"[{host}]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,9 @@ ITEMS = [{"title": "Release notes", "link": "http://example.org/r", "guid": "r",
 
 
 def aggregator(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "300"}  # wide enough that table cells are not wrapped
     proc = subprocess.run([sys.executable, "-m", "aggregator.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=env)
     assert "Traceback" not in proc.stderr, proc.stderr
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -51,6 +53,16 @@ def test_feed_management_round_trip(workdir, server):
     assert missing.returncode == 1 and "no feed with id 99" in missing.stderr
     bad = aggregator(workdir, "feeds", "add", "ftp://example.org/x", check=False)
     assert bad.returncode == 1 and "only http and https" in bad.stderr
+
+
+def test_hostile_feed_titles_are_printed_literally(workdir, server):
+    evil = "Evil [/b] [link=file:///etc/passwd]x[/link]"
+    server.static("/evil", rss([dict(ITEMS[0], title=evil)], title=evil))
+    aggregator(workdir, "feeds", "add", server.url("/evil"))
+    aggregator(workdir, "fetch")
+    listing = aggregator(workdir, "feeds", "list").stdout
+    assert evil in listing
+    assert evil in aggregator(workdir, "entries", "list").stdout
 
 
 def test_config_feeds_are_synced(workdir, server):

@@ -360,3 +360,93 @@ def test_hostile_markup_is_sanitized(server, make_settings, store, clock):
     for bad in ("onclick", "javascript:", "<script", "steal()"):
         assert bad not in row["summary_html"]
     assert "Hi" in row["summary_html"]
+
+
+def test_feed_that_starts_repeating_a_guid_keeps_its_stored_entry(server, make_settings, store, clock):
+    first = [{"title": "A", "link": "http://example.org/a", "guid": "g1"}]
+    server.static("/feed", rss(first))
+    subscribe(store, clock, server.url("/feed"))
+    settings = make_settings()
+    run(settings, store, clock)
+    server.static("/feed", rss(first + [{"title": "B", "link": "http://example.org/b", "guid": "g1"}]))
+    assert run(settings, store, clock).new_entries == 1
+    server.static("/feed", rss(first))  # and back again
+    assert run(settings, store, clock).new_entries == 0
+    assert sorted(r["title"] for r in store.query("select title from entries")) == ["A", "B"]
+
+
+def test_ttl_is_remembered_across_304s(server, make_settings, store, clock):
+    def route(req):
+        if req.headers.get("if-none-match") == '"t"':
+            return Reply(304)
+        return Reply(200, rss(ITEMS, extra_channel="<ttl>360</ttl>"), {"ETag": '"t"'})
+
+    server.routes["/feed"] = route
+    subscribe(store, clock, server.url("/feed"))
+    settings = make_settings(fetch={"max_interval_minutes": 60})
+    for _ in range(2):
+        run(settings, store, clock)
+        assert parse_iso(feed_row(store)["next_check_at"]) - clock() == timedelta(hours=6)
+
+
+def test_long_throttling_never_breaks_the_batch(server, make_settings, store, clock):
+    server.routes["/busy"] = lambda req: Reply(503, b"busy", {"Retry-After": "60"})
+    server.static("/good", rss(ITEMS))
+    subscribe(store, clock, server.url("/busy"))
+    subscribe(store, clock, server.url("/good"))
+    store.conn.execute("update feeds set error_count = 5000 where id = 1")
+    report = run(make_settings(), store, clock)
+    assert report.errors == 1 and report.new_entries == 2
+    assert feed_row(store, 1)["error_count"] == 5001
+
+
+def test_locked_database_costs_the_feed_not_the_run(server, make_settings, store, clock, tmp_path):
+    from aggregator.store import open_store
+
+    server.static("/feed", rss(ITEMS))
+    subscribe(store, clock, server.url("/feed"))
+    settings = make_settings()
+    locked = open_store(tmp_path / "test.db", busy_timeout_seconds=0.2)
+    busy = open_store(tmp_path / "test.db")
+    busy.conn.execute("BEGIN IMMEDIATE")
+    try:
+        feeds = due_feeds(locked, clock(), everything=True)
+        report = asyncio.run(fetch_feeds(settings, locked, clock, feeds))
+    finally:
+        busy.conn.execute("ROLLBACK")
+        busy.close()
+        locked.close()
+    assert report.errors == 1 and "database is locked" in report.outcomes[0].error
+
+
+def test_non_web_links_are_never_stored(server, make_settings, store, clock):
+    items = [{"title": "x", "guid": "x", "link": "javascript:alert(document.cookie)"}]
+    server.static("/feed", rss(items, extra_channel="").replace(b"<link>http://example.org/</link>",
+                                                                  b"<link>data:text/html,evil</link>"))
+    subscribe(store, clock, server.url("/feed"))
+    run(make_settings(), store, clock)
+    row = store.query("select * from entries")[0]
+    assert row["url"] is None and row["link"] is None and "javascript" not in row["key"]
+    assert feed_row(store)["site_url"] is None
+
+
+def test_redirect_without_location_is_an_error(server, make_settings, store, clock):
+    server.routes["/feed"] = lambda req: Reply(302, rss(ITEMS))
+    subscribe(store, clock, server.url("/feed"))
+    report = run(make_settings(), store, clock)
+    assert report.errors == 1 and report.outcomes[0].error.startswith("HTTP 302")
+
+
+def test_multi_member_gzip_is_read_whole_and_truncated_gzip_is_refused(server, make_settings, store, clock):
+    import gzip
+
+    body = rss(ITEMS)
+    half = len(body) // 2
+    server.static("/multi", gzip.compress(body[:half]) + gzip.compress(body[half:]), **{"Content-Encoding": "gzip"})
+    server.static("/cut", gzip.compress(body)[:-12], **{"Content-Encoding": "gzip"})
+    subscribe(store, clock, server.url("/multi"))
+    subscribe(store, clock, server.url("/cut"))
+    report = run(make_settings(), store, clock)
+    by_url = {o.url.rsplit("/", 1)[1]: o for o in report.outcomes}
+    assert by_url["multi"].new_entries == 2
+    assert by_url["cut"].outcome == "error" and "truncated" in by_url["cut"].error

@@ -9,7 +9,8 @@ from aggregator.fetch.guard import AddressPolicy, check_url, is_public, numeric_
 
 BLOCKED = ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
            "100.127.255.254", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1",
-           "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "ff02::1", "::127.0.0.1"]
+           "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "ff02::1", "::127.0.0.1",
+           "64:ff9b:1::7f00:1", "::ffff:0:7f00:1", "fec0::1"]
 PUBLIC = ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "100.128.0.1"]
 
 
@@ -49,6 +50,9 @@ def test_only_http_urls(url):
 
 def test_allowances():
     assert AddressPolicy(allow_private=True).permits(ipaddress.ip_address("127.0.0.1"))
+    # allowing private networks still keeps the metadata endpoint out, unless listed
+    assert not AddressPolicy(allow_private=True).permits(ipaddress.ip_address("169.254.169.254"))
+    assert AddressPolicy(True, ("169.254.169.254/32",)).permits(ipaddress.ip_address("169.254.169.254"))
     narrow = AddressPolicy(allowed_networks=("192.168.1.20/32",))
     assert narrow.permits(ipaddress.ip_address("192.168.1.20"))
     assert not narrow.permits(ipaddress.ip_address("192.168.1.21"))

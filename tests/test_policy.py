@@ -41,6 +41,10 @@ def test_backoff_doubles_to_a_cap_and_retry_after_wins(clock):
     assert waits[-1] == timedelta(minutes=1440)
     later = now + timedelta(hours=5)
     assert policy.after_error(now, 1, later, S).next_check_at == later
+    # a tiny Retry-After never shortens the backoff
+    assert policy.after_error(now, 3, now + timedelta(seconds=5), S).interval == timedelta(minutes=60)
+    # years of throttling must not overflow
+    assert policy.after_error(now, 10_000, None, S).interval == timedelta(minutes=1440)
 
 
 def test_retry_after_forms(clock):
@@ -49,6 +53,8 @@ def test_retry_after_forms(clock):
     assert policy.parse_retry_after("Fri, 20 Nov 2026 14:00:00 GMT", now) == now + timedelta(hours=2)
     assert policy.parse_retry_after("soon", now) is None
     assert policy.parse_retry_after(None, now) is None
+    assert policy.parse_retry_after("9" * 30, now) - now == timedelta(seconds=policy.MAX_SECONDS)
+    assert policy.freshness_hint({"cache-control": "max-age=" + "9" * 30}, now) == timedelta(seconds=policy.MAX_SECONDS)
 
 
 def test_throttling_does_not_count_towards_disabling(clock):

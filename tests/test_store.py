@@ -71,3 +71,17 @@ def test_integrity(tmp_path):
     with open_store(tmp_path / "a.db") as store:
         assert store.scalar("pragma integrity_check") == "ok"
         assert isinstance(store.conn, sqlite3.Connection)
+
+
+def test_reading_commands_work_while_another_process_writes(tmp_path):
+    path = tmp_path / "a.db"
+    open_store(path).close()
+    writer = open_store(path)
+    writer.conn.execute("BEGIN IMMEDIATE")
+    writer.conn.execute("insert into feeds (url, created_at) values ('http://w/', '2026-01-01T00:00:00+00:00')")
+    try:
+        with open_store(path, busy_timeout_seconds=0.2) as reader:  # no migration needed: no write lock taken
+            assert reader.scalar("select count(*) from feeds") == 0
+    finally:
+        writer.conn.execute("ROLLBACK")
+        writer.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ..console import cell as _cell
 from ..clock import Clock
 from ..config import load_settings
 from ..pipeline import open_settings_store, run_fetch
@@ -53,13 +54,13 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
             for column in ("id", "status", "entries", "title", "url"):
                 table.add_column(column)
             for row in list_feeds(store):
-                table.add_row(str(row["id"]), row["status"], str(row["entries"]),
-                              row["title"] or row["feed_title"] or "", row["url"])
+                table.add_row(*map(_cell, (row["id"], row["status"], row["entries"],
+                                           row["title"] or row["feed_title"], row["url"])))
             console.print(table)
             latest = Table(title="latest entries", box=None)
             for column in ("id", "published (UTC)", "feed", "title"):
                 latest.add_column(column)
             for row in list_entries(store, limit=12):
-                latest.add_row(str(row["id"]), row["published_at"], row["feed"], row["title"])
+                latest.add_row(*map(_cell, (row["id"], row["published_at"], row["feed"], row["title"])))
             console.print(latest)
     console.print(f"explore: aggregator --config {config_path} entries list | feeds list | entries show ID")

@@ -17,13 +17,13 @@ import asyncio
 import hashlib
 import multiprocessing
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from ..clock import Clock, iso
 from ..config import Settings
-from ..errors import FetchError, HTTPStatusError, ParseError
+from ..errors import FetchError, HTTPStatusError, ParseError, StoreError
 from ..parse import parse_feed
 from ..store import Store
 from ..store.entries import FetchRecord, recent_publish_times, save_fetch
@@ -83,7 +83,7 @@ class FeedFetcher:
     """Fetches feeds under one :class:`HttpClient`, writing outcomes to the store."""
 
     def __init__(self, settings: Settings, store: Store, clock: Clock, client: HttpClient,
-                 executor: Executor | None = None):
+                 executor: Executor):
         self.settings = settings
         self.store = store
         self.clock = clock
@@ -102,10 +102,15 @@ class FeedFetcher:
             response = await self.client.get(feed.fetch_url, headers, accept=FEED_ACCEPT)
             return await self._handle(feed, response, started, t0)
         except (FetchError, ParseError) as exc:
-            return self._record_error(feed, exc, started, t0)
+            error: Exception = exc
+        except StoreError as exc:
+            error = exc
         except Exception as exc:  # a bug or a broken worker must cost one feed, not the batch
-            return self._record_error(feed, RuntimeError(f"internal error: {type(exc).__name__}: {exc}"),
-                                      started, t0)
+            error = RuntimeError(f"internal error: {type(exc).__name__}: {exc}")
+        try:
+            return self._record_error(feed, error, started, t0)
+        except Exception as exc:  # not even the error could be stored (database locked, disk full)
+            return FeedOutcome(feed.id, feed.url, "error", error=f"{error} (not recorded: {exc})")
 
     async def _handle(self, feed: FeedState, response: Response, started, t0) -> FeedOutcome:
         now = self.clock()
@@ -120,11 +125,11 @@ class FeedFetcher:
             else:
                 parsed = await self._parse(response, now)
                 outcome = "updated"
-        ttl = parsed.ttl_minutes if parsed else None
+        ttl = parsed.ttl_minutes if parsed else feed.ttl_minutes
         published = recent_publish_times(self.store, feed.id, now - policy.ADAPTIVE_WINDOW)
         if parsed is not None:
-            published += [e.published_at for e in parsed.entries if e.published_at]
-        decision = policy.after_success(now, response.headers, ttl, published, self.settings.fetch)
+            published.update((e.key, e.published_at) for e in parsed.entries if e.published_at)
+        decision = policy.after_success(now, response.headers, ttl, published.values(), self.settings.fetch)
         record = FetchRecord(
             feed_id=feed.id, started_at=started, duration_ms=int((time.monotonic() - t0) * 1000),
             outcome=outcome, http_status=response.status, bytes=response.raw_bytes,
@@ -139,9 +144,8 @@ class FeedFetcher:
                            next_check_at=iso(decision.next_check_at))
 
     async def _parse(self, response: Response, now):
+        """Parse off the event loop, so a big feed never stalls other requests' deadlines."""
         args = (response.body, response.headers, response.final_url, now)
-        if self.executor is None:
-            return parse_feed(*args)
         return await asyncio.get_running_loop().run_in_executor(self.executor, parse_feed, *args)
 
     def _record_error(self, feed: FeedState, exc: Exception, started, t0) -> FeedOutcome:
@@ -181,7 +185,10 @@ async def fetch_feeds(settings: Settings, store: Store, clock: Clock, feeds: lis
     if not feeds:
         return report
     workers = settings.fetch.parse_workers
-    executor = parse_pool(workers) if workers > 1 and len(feeds) >= PROCESS_POOL_THRESHOLD else None
+    if workers > 1 and len(feeds) >= PROCESS_POOL_THRESHOLD:
+        executor: Executor = parse_pool(workers)
+    else:  # a thread: feedparser holds the GIL, but the loop still gets its turns
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
     try:
         async with HttpClient(settings.network, clock) as client:
             fetcher = FeedFetcher(settings, store, clock, client, executor)
@@ -191,6 +198,5 @@ async def fetch_feeds(settings: Settings, store: Store, clock: Clock, feeds: lis
                 if on_done:
                     on_done(result)
     finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=True, cancel_futures=True)
     return report

@@ -42,10 +42,18 @@ _ALWAYS_BLOCKED = [
         "fc00::/7",  # unique local
         "fe80::/10",  # link-local
         "ff00::/8",  # multicast
+        "fec0::/10",  # deprecated site-local
         "64:ff9b::/96",  # NAT64 can reach any IPv4 address, private ones included
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215)
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
         "2002::/16",  # 6to4 embeds an IPv4 address
     )
 ]
+
+
+#: link-local (and so the cloud metadata endpoint) stays blocked even when private
+#: networks are allowed: no feed lives there; list an address in allowed_networks if one does
+_LINK_LOCAL = [ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10")]
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,6 @@ class AddressPolicy:
     allowed_networks: tuple[str, ...] = ()
 
     def permits(self, address: IPAddress) -> bool:
-        if self.allow_private:
-            return True
         if isinstance(address, ipaddress.IPv6Address):
             embedded = address.ipv4_mapped or _ipv4_compatible(address)
             if embedded is not None:
@@ -65,6 +71,8 @@ class AddressPolicy:
         for net in self.allowed_networks:
             if address in ipaddress.ip_network(net, strict=False):
                 return True
+        if self.allow_private:
+            return not any(address.version == net.version and address in net for net in _LINK_LOCAL)
         return is_public(address)
 
     def check(self, address: IPAddress, host: str) -> None:
@@ -77,7 +85,7 @@ class AddressPolicy:
 
 def _ipv4_compatible(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     # ::a.b.c.d (deprecated IPv4-compatible form) is routed as IPv4 by some stacks
-    if int(address) >> 32 == 0 and int(address) > 1:
+    if int(address) >> 32 == 0 and int(address) > 1:  # ::a.b.c.d
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
 

@@ -111,39 +111,45 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class _BoundedDecoder:
-    """Undo Content-Encoding with a hard cap on output size."""
+    """Undo Content-Encoding with a hard cap on output size.
+
+    Handles multi-member gzip (concatenated members, as some servers send) and
+    notices a stream that ends before its compressed data does.
+    """
 
     def __init__(self, encoding: str, limit: int):
         self.limit = limit
         self.size = 0
-        self._stages = []
+        self._stages: list[list] = []  # [name, decompressobj or None, fed]
         for token in reversed([t.strip().lower() for t in encoding.split(",") if t.strip()]):
             if token in ("identity", ""):
                 continue
             if token in ("gzip", "x-gzip"):
-                self._stages.append(["gzip", zlib.decompressobj(zlib.MAX_WBITS | 16)])
+                self._stages.append(["gzip", zlib.decompressobj(zlib.MAX_WBITS | 16), False])
             elif token == "deflate":
-                self._stages.append(["deflate", None])
+                self._stages.append(["deflate", None, False])
             else:
                 raise NetworkError(f"server used an unsupported content-encoding {token!r}")
 
     def _inflate(self, stage: list, data: bytes) -> bytes:
-        name, obj = stage
-        if name == "deflate" and obj is None:
-            # servers disagree on zlib-wrapped vs raw deflate; sniff the header
-            wbits = zlib.MAX_WBITS if data[:1] and (data[0] & 0x0F) == 8 and len(data) > 1 and ((data[0] << 8) | data[1]) % 31 == 0 else -zlib.MAX_WBITS
-            obj = stage[1] = zlib.decompressobj(wbits)
+        name, obj, _ = stage
+        if not data:
+            return b""
+        stage[2] = True
+        if obj is None:  # servers disagree on zlib-wrapped vs raw deflate; sniff the header
+            zlib_header = len(data) > 1 and (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+            obj = stage[1] = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
         out = bytearray()
-        chunk = data
         try:
-            while True:
-                piece = obj.decompress(chunk, self.limit - len(out) + 1)
-                out += piece
+            while data:
+                if obj.eof:
+                    if name != "gzip" or not data.strip(b"\0"):
+                        break  # trailing padding after the compressed data
+                    obj = stage[1] = zlib.decompressobj(zlib.MAX_WBITS | 16)  # next gzip member
+                out += obj.decompress(data, self.limit - len(out) + 1)
                 if len(out) > self.limit:
                     raise BodyTooLargeError(f"decoded body exceeds {self.limit} bytes (compression bomb?)")
-                chunk = obj.unconsumed_tail
-                if not chunk:
-                    break
+                data = obj.unconsumed_tail or (obj.unused_data if obj.eof else b"")
         except zlib.error as exc:
             raise NetworkError(f"corrupt {name} body: {exc}") from None
         return bytes(out)
@@ -155,6 +161,11 @@ class _BoundedDecoder:
         if self.size > self.limit:
             raise BodyTooLargeError(f"body exceeds {self.limit} bytes")
         return data
+
+    def finish(self) -> None:
+        for name, obj, fed in self._stages:
+            if fed and obj is not None and not obj.eof:
+                raise NetworkError(f"{name} body ended early (truncated transfer)")
 
 
 def _parse_url(url: str) -> httpx.URL:
@@ -267,7 +278,7 @@ class HttpClient:
                             )
                         current = nxt
                         continue
-                    if answer.status_code >= 400:
+                    if answer.status_code >= 300 and answer.status_code != 304:  # 3xx without Location, 4xx, 5xx
                         retry_after = parse_retry_after(answer.headers.get("retry-after"), self.clock())
                         raise HTTPStatusError(
                             f"HTTP {answer.status_code} {answer.reason_phrase}".strip(),
@@ -308,4 +319,5 @@ class HttpClient:
             if raw > limit:
                 raise BodyTooLargeError(f"body exceeds the {limit}-byte limit")
             parts.append(decoder.feed(chunk))
+        decoder.finish()
         return b"".join(parts), raw

@@ -10,8 +10,9 @@ The politeness contract of a feed reader left running for months:
   that posts monthly rarely: the interval is half the mean gap between entries
   published in the last week, clamped to ``[min_interval, max_interval]``.
 - *Back off on errors.* Each consecutive failure doubles the wait, up to
-  ``max_backoff``; ``Retry-After`` on a 429/503 is obeyed exactly (capped at a
-  week) and does not count towards disabling, since the server is only busy.
+  ``max_backoff``; ``Retry-After`` on a 429/503 lengthens the wait when it asks for
+  more (capped at a week; never shortens the backoff) and does not count towards
+  disabling, since the server is only busy.
 - *Give up loudly.* After ``disable_after_errors`` consecutive failures the feed is
   disabled and shown as such with its last error, until a user re-enables it.
 """
@@ -27,6 +28,7 @@ from typing import Iterable, Mapping
 from ..config import FetchSettings
 
 HINT_CEILING = timedelta(hours=24)
+MAX_SECONDS = 10 * 365 * 86400  # any larger number a server sends is nonsense; clamp it
 RETRY_AFTER_CEILING = timedelta(days=7)
 ADAPTIVE_WINDOW = timedelta(days=7)
 
@@ -44,7 +46,7 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
         return None
     value = value.strip()
     if value.isdigit():
-        return now + timedelta(seconds=int(value))
+        return now + timedelta(seconds=min(int(value), MAX_SECONDS))
     moment = _http_date(value)
     return moment if moment and moment > now else (now if moment else None)
 
@@ -65,7 +67,7 @@ def freshness_hint(headers: Mapping[str, str], now: datetime, ttl_minutes: int |
     cache_control = headers.get("cache-control", "")
     match = re.search(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", cache_control, re.I)
     if match:
-        hints.append(timedelta(seconds=int(match.group(1))))
+        hints.append(timedelta(seconds=min(int(match.group(1)), MAX_SECONDS)))
     expires = headers.get("expires")
     if expires and not match:  # max-age wins over Expires (RFC 9111 5.3)
         moment = _http_date(expires)
@@ -73,11 +75,12 @@ def freshness_hint(headers: Mapping[str, str], now: datetime, ttl_minutes: int |
             date = _http_date(headers.get("date", "")) or now
             hints.append(max(moment - date, timedelta(0)))
     if ttl_minutes and ttl_minutes > 0:
-        hints.append(timedelta(minutes=ttl_minutes))
+        hints.append(timedelta(minutes=min(ttl_minutes, MAX_SECONDS // 60)))
     return max(hints) if hints else None
 
 
 def adaptive_interval(published: Iterable[datetime], now: datetime, settings: FetchSettings) -> timedelta:
+    """``published``: one time per distinct entry (the caller de-duplicates)."""
     """Half the mean gap between last week's entries, clamped to the configured bounds."""
     low = timedelta(minutes=settings.min_interval_minutes)
     high = timedelta(minutes=settings.max_interval_minutes)
@@ -109,11 +112,11 @@ def after_error(now: datetime, error_count: int, retry_after: datetime | None,
     """Exponential backoff after ``error_count`` consecutive failures (>= 1)."""
     base = timedelta(minutes=settings.min_interval_minutes)
     cap = timedelta(minutes=settings.max_backoff_minutes)
-    interval = min(base * (2 ** max(error_count - 1, 0)), cap)
+    interval = min(base * (2 ** min(max(error_count - 1, 0), 30)), cap)
     reason = f"backoff after {error_count} error{'s' if error_count != 1 else ''}"
     if retry_after is not None:
         wait = min(max(retry_after - now, timedelta(0)), RETRY_AFTER_CEILING)
-        if wait > timedelta(0):
+        if wait > interval:
             interval, reason = wait, "server asked to retry later"
     return PollDecision(now + interval, interval, reason)
 

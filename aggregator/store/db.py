@@ -26,32 +26,43 @@ from .migrations import migrate
 class Store:
     """One connection to the aggregator's database."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, path: str = ""):
         self.conn = conn
+        self.path = path
         self.db = sqlite_utils.Database(conn)
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction that holds the write lock from its first statement."""
+        """A write transaction that holds the write lock from its first statement.
+
+        SQLite errors leave as :class:`StoreError` with the database named, so the
+        CLI prints one line ("database is locked" after the busy timeout) and a
+        batch can record the failure of one item and go on.
+        """
         if self.conn.in_transaction:
-            with self.db.atomic():
+            with _store_errors(self.path), self.db.atomic():
                 yield self.db
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        with _store_errors(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
+            with _store_errors(self.path):
+                yield self.db
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
         else:
-            self.conn.execute("COMMIT")
+            with _store_errors(self.path):
+                self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
-        return list(self.db.query(sql, params))
+        with _store_errors(self.path):
+            return list(self.db.query(sql, params))
 
     def scalar(self, sql: str, params: tuple | dict = ()):
-        row = self.conn.execute(sql, params).fetchone()
+        with _store_errors(self.path):
+            row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
     def close(self) -> None:
@@ -62,6 +73,14 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextmanager
+def _store_errors(path: str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"database {path}: {exc}") from exc
 
 
 def connect(path: Path | str, busy_timeout_seconds: float = 30.0) -> sqlite3.Connection:
@@ -81,10 +100,10 @@ def connect(path: Path | str, busy_timeout_seconds: float = 30.0) -> sqlite3.Con
 
 def open_store(path: Path | str, busy_timeout_seconds: float = 30.0, *, migrations=None) -> Store:
     """Open (creating if needed) and upgrade the database to the current schema."""
-    store = Store(connect(path, busy_timeout_seconds))
+    store = Store(connect(path, busy_timeout_seconds), str(path))
     try:
         migrate(store, migrations)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StoreError) as exc:
         store.close()
         raise StoreError(f"cannot upgrade database {path}: {exc}") from None
     return store

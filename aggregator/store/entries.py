@@ -76,6 +76,7 @@ def save_fetch(store: Store, record: FetchRecord, parsed: ParsedFeed | None, now
         if record.permanent_url:
             feed["effective_url"] = record.permanent_url
         if parsed is not None:
+            feed["ttl_minutes"] = parsed.ttl_minutes
             feed["feed_title"] = parsed.title or None
             if parsed.site_url:
                 feed["site_url"] = parsed.site_url
@@ -101,22 +102,27 @@ def _upsert_entries(store: Store, feed_id: int, entries: list[ParsedEntry], now:
     if not entries:
         return 0, 0
     conn = store.conn
-    known: dict[str, tuple[int, str]] = {}
-    keys = [e.key for e in entries]
+    known: dict[str, tuple[int, str, str | None]] = {}
+    keys = [e.key for e in entries] + [e.alt_key for e in entries if e.alt_key]
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for entry_id, key, content_hash in conn.execute(
-            f"select id, key, content_hash from entries where feed_id = ? and key in ({marks})",
+        for entry_id, key, content_hash, url in conn.execute(
+            f"select id, key, content_hash, url from entries where feed_id = ? and key in ({marks})",
             (feed_id, *chunk),
         ):
-            known[key] = (entry_id, content_hash)
+            known[key] = (entry_id, content_hash, url)
     stamp = iso(now)
     inserts, updates = [], []
     for entry in entries:
         values = (entry.guid, entry.url, entry.link, entry.title, entry.author, entry.summary_html,
                   entry.content_html, iso(entry.updated_at), entry.content_hash, stamp)
         row = known.get(entry.key)
+        if row is None and entry.alt_key in known:
+            alt = known[entry.alt_key]
+            # "guid:G|link" already names the link; a bare "guid:G" row must have the same one
+            if "|" in entry.alt_key or alt[2] == entry.url:
+                row = alt
         if row is None:
             published = entry.published_at or entry.updated_at
             inserts.append((feed_id, entry.key, *values, iso(published or now),
@@ -135,15 +141,15 @@ def _upsert_entries(store: Store, feed_id: int, entries: list[ParsedEntry], now:
     return len(inserts), len(updates)
 
 
-def recent_publish_times(store: Store, feed_id: int, since: datetime) -> list[datetime]:
-    """Publication times of the feed's entries since ``since`` (for the adaptive interval)."""
-    return [
-        parse_iso(r["published_at"])
+def recent_publish_times(store: Store, feed_id: int, since: datetime) -> dict[str, datetime]:
+    """Publication time of each of the feed's entries since ``since``, by entry key."""
+    return {
+        r["key"]: parse_iso(r["published_at"])
         for r in store.query(
-            "select published_at from entries where feed_id = ? and published_at >= ? and date_origin = 'feed'",
+            "select key, published_at from entries where feed_id = ? and published_at >= ? and date_origin = 'feed'",
             (feed_id, iso(since)),
         )
-    ]
+    }
 
 
 def list_entries(store: Store, feed_id: int | None = None, limit: int = 100) -> list[dict]:

@@ -32,6 +32,7 @@ class FeedState:
     last_modified: str | None
     body_sha256: str | None
     error_count: int
+    ttl_minutes: int | None = None
 
 
 def status_of(row: dict) -> str:
@@ -87,25 +88,40 @@ def enable_feed(store: Store, feed_id: int) -> dict:
 
 
 def sync_config_feeds(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> dict[str, int]:
-    """Make the database's config-origin feeds match the [[feeds]] of config.toml."""
+    """Make the database's config-origin feeds match the [[feeds]] of config.toml.
+
+    Decided on a read first, so the usual case (nothing changed) takes no write lock;
+    when something did change it is decided again under the lock, where a
+    concurrent `feeds add` cannot slip in between.
+    """
     wanted = {f.url.strip(): f for f in feeds}
+    if not any(_config_changes(store, wanted, now, apply=False).values()):
+        return {"added": 0, "updated": 0, "removed": 0}
+    with store.write():
+        return _config_changes(store, wanted, now, apply=True)
+
+
+def _config_changes(store: Store, wanted: dict[str, FeedConfig], now: datetime, *, apply: bool) -> dict[str, int]:
     counts = {"added": 0, "updated": 0, "removed": 0}
     rows = {r["url"]: r for r in store.query("select * from feeds")}
-    with store.write() as db:
-        for url, cfg in wanted.items():
-            row = rows.get(url)
-            values = {"title": cfg.title, "tags": json.dumps(sorted(set(cfg.tags))), "weight": cfg.weight,
-                      "origin": "config"}
-            if row is None:
-                db["feeds"].insert({"url": url, "created_at": iso(now), "error_count": 0, **values})
-                counts["added"] += 1
-            elif row["removed_at"] or any(row[k] != v for k, v in values.items()):
-                db["feeds"].update(row["id"], {**values, "removed_at": None})
-                counts["updated"] += 1
-        for url, row in rows.items():
-            if row["origin"] == "config" and url not in wanted and not row["removed_at"]:
-                db["feeds"].update(row["id"], {"removed_at": iso(now), "origin": "cli"})
-                counts["removed"] += 1
+    table = store.db["feeds"]
+    for url, cfg in wanted.items():
+        row = rows.get(url)
+        values = {"title": cfg.title, "tags": json.dumps(sorted(set(cfg.tags))), "weight": cfg.weight,
+                  "origin": "config"}
+        if row is None:
+            counts["added"] += 1
+            if apply:
+                table.insert({"url": url, "created_at": iso(now), "error_count": 0, **values})
+        elif row["removed_at"] or any(row[k] != v for k, v in values.items()):
+            counts["updated"] += 1
+            if apply:
+                table.update(row["id"], {**values, "removed_at": None})
+    for url, row in rows.items():
+        if row["origin"] == "config" and url not in wanted and not row["removed_at"]:
+            counts["removed"] += 1
+            if apply:
+                table.update(row["id"], {"removed_at": iso(now), "origin": "cli"})
     return counts
 
 
@@ -128,7 +144,7 @@ def due_feeds(store: Store, now: datetime, *, everything: bool = False) -> list[
         params = (iso(now),)
     return [
         FeedState(r["id"], r["url"], r["effective_url"] or r["url"], r["etag"], r["last_modified"],
-                  r["body_sha256"], r["error_count"] or 0)
+                  r["body_sha256"], r["error_count"] or 0, r["ttl_minutes"])
         for r in store.query(sql + " order by id", params)
     ]
 

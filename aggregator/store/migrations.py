@@ -102,9 +102,15 @@ def m002_fetch_log(db: sqlite_utils.Database) -> None:
     db["entries"].create_index(["published_at"])
 
 
+def m003_feed_ttl(db: sqlite_utils.Database) -> None:
+    """RSS <ttl> is remembered: a 304 carries no body to read it from."""
+    db["feeds"].add_column("ttl_minutes", int)
+
+
 MIGRATIONS: list[Migration] = [
     ("001_feeds_and_entries", m001_feeds_and_entries),
     ("002_fetch_log", m002_fetch_log),
+    ("003_feed_ttl", m003_feed_ttl),
 ]
 
 
@@ -117,10 +123,12 @@ def applied(store: "Store") -> list[str]:
 def migrate(store: "Store", migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database lacks; return their names."""
     migrations = MIGRATIONS if migrations is None else migrations
+    done = set(applied(store))
+    if all(name in done for name, _ in migrations):
+        return []  # the common case takes no write lock: commands run while `serve` writes
     with store.write() as db:
         if "_migrations" not in db.table_names():
             db["_migrations"].create({"id": int, "name": str, "applied_at": str}, pk="id")
-    done = set(applied(store))
     ran: list[str] = []
     for name, func in migrations:
         if name in done:

@@ -23,9 +23,10 @@ from .config import Settings, default_config_path, load_settings
 from .errors import AggregatorError
 from .fetch.guard import AddressPolicy, check_url
 from .opml import export_opml, parse_opml
-from .pipeline import open_settings_store, run_fetch
+from .pipeline import open_settings_store, run_extract, run_fetch
 from .store import entries as entry_store
 from .store import feeds as feed_store
+from .store.extractions import get_extraction
 
 STARTER_CONFIG = Path(__file__).parent / "templates" / "config.toml"
 
@@ -210,6 +211,32 @@ def fetch(app: App, everything: bool, as_json: bool) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--limit", type=int, default=None, help="at most this many entries")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def extract(app: App, limit: int | None, as_json: bool) -> None:
+    """Fetch and extract the full text of new, changed and due-for-retry entries."""
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, disable=as_json or not console.is_terminal, transient=True)
+    with progress:
+        task = progress.add_task("extract", total=None)
+        report = run_extract(app.settings, app.store, app.clock, limit=limit,
+                             on_start=lambda n: progress.update(task, total=n),
+                             on_done=lambda _: progress.advance(task))
+    if as_json:
+        _emit_json(report.as_dict())
+        return
+    click.echo(f"{report.processed} entries: {report.from_article} from the article page, "
+               f"{report.from_feed} from the feed's content, {report.failed} failed (retried later)")
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            click.echo(f"  failed  entry {outcome.entry_id} {outcome.url}: {outcome.reason}", err=True)
+        elif outcome.origin != "article":
+            click.echo(f"  feed    entry {outcome.entry_id} {outcome.url}: {outcome.reason}")
+
+
 # ---------------------------------------------------------------- entries
 
 @cli.group()
@@ -243,11 +270,26 @@ def entries_show(app: App, entry_id: int, as_json: bool) -> None:
     row = entry_store.get_entry(app.store, entry_id)
     if row is None:
         raise click.ClickException(f"no entry with id {entry_id}")
+    extraction = get_extraction(app.store, entry_id) or {}
+    row.update(
+        text=extraction.get("text"),
+        text_origin=extraction.get("text_origin"),
+        extraction={k: v for k, v in extraction.items() if k not in ("text", "text_origin", "entry_id")} or None,
+        errors=[extraction["reason"]] if extraction.get("status") == "failed" else [],
+        story_id=None,
+    )
     if as_json:
         _emit_json(row)
         return
+    text = row.pop("text")
     for key, value in row.items():
-        click.echo(f"{key:>14}: {_cell(value).plain}")
+        if key == "extraction" and value:
+            for k, v in value.items():
+                click.echo(f"{'extraction.' + k:>26}: {_cell(v).plain}")
+        else:
+            click.echo(f"{key:>26}: {_cell(value).plain}")
+    click.echo("")
+    click.echo(text or "(no text extracted yet: run `aggregator extract`)")
 
 
 # ---------------------------------------------------------------- demo

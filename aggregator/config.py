@@ -88,6 +88,17 @@ class FetchSettings(_Section):
         return self
 
 
+class ExtractSettings(_Section):
+    workers: int = Field(2, ge=1, le=64)
+    timeout_seconds: float = Field(20.0, gt=0, le=600)  # per page; the worker is killed after it
+    max_worker_memory_mb: int = Field(1024, ge=0, le=65536)  # 0: no cap
+    per_host_delay_seconds: float = Field(1.0, ge=0, le=600)
+    respect_robots: bool = True
+    max_attempts: int = Field(4, ge=1, le=100)
+    min_text_ratio: float = Field(0.6, ge=0, le=10)
+    min_text_chars: int = Field(200, ge=0, le=100_000)
+
+
 class LLMSettings(_Section):
     base_url: str
     model: str
@@ -128,6 +139,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     network: NetworkSettings = NetworkSettings()
     fetch: FetchSettings = FetchSettings()
+    extract: ExtractSettings = ExtractSettings()
     llm: LLMSettings | None = None
     email: EmailSettings | None = None
     web: WebSettings = WebSettings()

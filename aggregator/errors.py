@@ -15,9 +15,13 @@ line and exits non-zero; it never shows a traceback for these.
     │   ├── TooManyRedirectsError  redirect chain longer than the limit, or a loop
     │   ├── BodyTooLargeError      decoded body over the size cap (gzip bombs)
     │   ├── DeadlineError          the whole request took longer than its deadline
+    │   ├── NotArticleError        robots.txt disallows the page, or it is not HTML
     │   ├── HTTPStatusError        a 4xx/5xx answer (``status``, ``retry_after``)
     │   └── NetworkError           DNS, connection, TLS or protocol failure
-    └── ParseError             a body is not a feed we can read
+    ├── ParseError             a body is not a feed we can read
+    └── ExtractionError        one article page could not be extracted; retried later
+        ├── ExtractionTimeout      over the time limit: its worker was killed
+        └── ExtractionCrashed      the worker died (memory limit, crash)
 """
 
 from __future__ import annotations
@@ -75,6 +79,12 @@ class NetworkError(FetchError):
     kind = "network"
 
 
+class NotArticleError(FetchError):
+    """The page is not ours to extract: robots.txt disallows it, or it is not HTML."""
+
+    kind = "not_article"
+
+
 class HTTPStatusError(FetchError):
     """The server answered with an error status.
 
@@ -94,3 +104,21 @@ class ParseError(AggregatorError):
     """The body could not be read as RSS, Atom, RDF or JSON Feed."""
 
     kind = "parse"
+
+
+class ExtractionError(AggregatorError):
+    """Extracting one page failed; the entry is retried later."""
+
+    kind = "extract"
+
+
+class ExtractionTimeout(ExtractionError):
+    """The page took longer than the limit; its worker was killed."""
+
+    kind = "extract_timeout"
+
+
+class ExtractionCrashed(ExtractionError):
+    """The worker process died (memory limit, crash in a C library)."""
+
+    kind = "extract_crash"

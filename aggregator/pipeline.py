@@ -2,7 +2,7 @@
 
 Stages read their input from the store and write their output to it, so each can be
 re-run alone and a run that dies half-way resumes where it stopped. Today the
-pipeline has one stage, fetch (which includes parsing); extraction, clustering,
+pipeline has two stages, fetch (which includes parsing) and extract; clustering,
 summarizing, recap, render and send are appended here as they arrive.
 """
 
@@ -13,8 +13,10 @@ from typing import Callable
 
 from .clock import Clock
 from .config import Settings
+from .extract.batch import EntryOutcome, ExtractReport, extract_entries
 from .fetch.feeds import FeedOutcome, FetchReport, fetch_feeds
 from .store import Store, open_store
+from .store.extractions import pending
 from .store.feeds import due_feeds, sync_config_feeds
 
 
@@ -35,6 +37,19 @@ def run_fetch(settings: Settings, store: Store, clock: Clock, *, everything: boo
     return asyncio.run(fetch_feeds(settings, store, clock, feeds, on_done))
 
 
+def run_extract(settings: Settings, store: Store, clock: Clock, *, limit: int | None = None,
+                on_start: Callable[[int], None] | None = None,
+                on_done: Callable[[EntryOutcome], None] | None = None) -> ExtractReport:
+    """Give every new, changed or due-for-retry entry its full text."""
+    entries = pending(store, clock(), limit)
+    if on_start:
+        on_start(len(entries))
+    return asyncio.run(extract_entries(settings, store, clock, entries, on_done))
+
+
 def run_once(settings: Settings, store: Store, clock: Clock) -> dict:
     """One full pass of every stage that exists so far."""
-    return {"fetch": run_fetch(settings, store, clock).as_dict()}
+    return {
+        "fetch": run_fetch(settings, store, clock).as_dict(),
+        "extract": run_extract(settings, store, clock).as_dict(),
+    }

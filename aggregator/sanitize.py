@@ -41,3 +41,16 @@ def plain_text(fragment: str | None) -> str:
     if "<" in fragment or "&" in fragment:
         fragment = html.unescape(nh3.clean(fragment, tags=set(), strip_comments=True))
     return _SPACE.sub(" ", fragment).strip()
+
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+               "pre", "tr", "table", "section", "article", "figure", "figcaption", "hr", "dd", "dt"}
+_BLOCK = re.compile(r"</?(?:%s)\b[^>]*>" % "|".join(sorted(_BLOCK_TAGS)), re.I)
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Plain text of an HTML fragment with its paragraphs kept, separated by blank lines."""
+    if not fragment:
+        return ""
+    blocks = _BLOCK.sub("\n\n", nh3.clean(fragment, tags=_BLOCK_TAGS, attributes={}, strip_comments=True))
+    return "\n\n".join(p for p in (plain_text(chunk) for chunk in blocks.split("\n\n")) if p)

@@ -17,7 +17,7 @@ from rich.table import Table
 from ..console import cell as _cell
 from ..clock import Clock
 from ..config import load_settings
-from ..pipeline import open_settings_store, run_fetch
+from ..pipeline import open_settings_store, run_extract, run_fetch
 from ..store.entries import list_entries
 from ..store.feeds import list_feeds
 from .server import SampleWeb
@@ -29,6 +29,7 @@ def demo_config(base_url: str, feeds: list[dict]) -> str:
         "[site]", 'title = "Weekly AI Recap (demo)"', 'output_dir = "site"', "",
         "[database]", 'path = "aggregator.db"', "",
         "[network]", "allow_private_networks = true   # the sample web lives on loopback", "",
+        "[extract]", "per_host_delay_seconds = 0.05   # every outlet shares one loopback host here", "",
     ]
     for feed in feeds:
         tags = ", ".join(f'"{t}"' for t in feed.get("tags", []))
@@ -50,6 +51,14 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
                 f"{report.updated_entries} updated, {report.not_modified} not modified, "
                 f"{report.unchanged} unchanged, {report.errors} errors"
             )
+            extracted = run_extract(settings, store, clock)
+            console.print(
+                f"extracted {extracted.processed} entries: {extracted.from_article} from the article page, "
+                f"{extracted.from_feed} from the feed's content, {extracted.failed} failed"
+            )
+            for outcome in extracted.outcomes:
+                if outcome.origin != "article":
+                    console.print(_cell(f"  entry {outcome.entry_id}: {outcome.reason}"))
             table = Table(title="feeds", box=None)
             for column in ("id", "status", "entries", "title", "url"):
                 table.add_column(column)

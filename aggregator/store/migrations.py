@@ -107,10 +107,43 @@ def m003_feed_ttl(db: sqlite_utils.Database) -> None:
     db["feeds"].add_column("ttl_minutes", int)
 
 
+def m004_extractions(db: sqlite_utils.Database) -> None:
+    """The text each entry's card is written from, where it came from, and why."""
+    db["extractions"].create(
+        {
+            "entry_id": int,
+            "status": str,  # ok | fallback | failed (failed: retried at next_attempt_at)
+            "text": str,  # plain text, paragraphs separated by blank lines
+            "text_origin": str,  # article | feed | none
+            "reason": str,  # why the feed text was used, or what failed
+            "entry_hash": str,  # entries.content_hash when extracted: a changed entry is redone
+            "page_url": str,  # after redirects
+            "http_status": int,
+            "title": str,
+            "author": str,
+            "published": str,  # as found on the page (YYYY-MM-DD)
+            "sitename": str,
+            "image_url": str,
+            "language": str,
+            "encoding": str,
+            "text_chars": int,
+            "attempts": int,
+            "last_attempt_at": str,
+            "next_attempt_at": str,
+            "extracted_at": str,
+        },
+        pk="entry_id",
+        foreign_keys=[("entry_id", "entries", "id")],
+        defaults={"attempts": 0},
+    )
+    db["extractions"].create_index(["status", "next_attempt_at"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_feeds_and_entries", m001_feeds_and_entries),
     ("002_fetch_log", m002_fetch_log),
     ("003_feed_ttl", m003_feed_ttl),
+    ("004_extractions", m004_extractions),
 ]
 
 

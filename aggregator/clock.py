@@ -7,11 +7,13 @@ time order in SQL.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 UTC = timezone.utc
 Clock = Callable[[], datetime]
+EARLIEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=2)
 
 
 def system_clock() -> datetime:
@@ -32,3 +34,10 @@ def parse_iso(value: str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def plausible(moment: datetime | None, now: datetime) -> datetime | None:
+    """``moment`` if it could be a news item's date: not before 1995, not days ahead of ``now``."""
+    if moment is None or moment < EARLIEST_PLAUSIBLE or moment > now + FUTURE_TOLERANCE:
+        return None
+    return moment

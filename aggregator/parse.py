@@ -24,19 +24,17 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Mapping
 from urllib.parse import urljoin
 
 import feedparser
 
-from .clock import UTC
+from .clock import UTC, plausible
 from .errors import ParseError
 from .sanitize import clean_html, plain_text
 from .urls import canonical_url
 
-EARLIEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
-FUTURE_TOLERANCE = timedelta(days=2)
 
 
 @dataclass
@@ -144,12 +142,6 @@ def _date_from_struct(value, now: datetime) -> datetime | None:
     except (OverflowError, ValueError, TypeError, OSError):
         return None
     return plausible(moment, now)
-
-
-def plausible(moment: datetime | None, now: datetime) -> datetime | None:
-    if moment is None or moment < EARLIEST_PLAUSIBLE or moment > now + FUTURE_TOLERANCE:
-        return None
-    return moment
 
 
 def _from_feedparser(entry, now: datetime) -> dict:

@@ -23,7 +23,13 @@ def test_demo_ingests_the_sample_web_and_a_rerun_costs_only_304s(tmp_path):
         assert store.scalar("select count(*) from feeds where last_error is not null") == 0
         outcomes = [r["outcome"] for r in store.query("select outcome from fetches order by id")]
         assert outcomes == ["new"] * 6 + ["not_modified"] * 6
-        undated = store.query("select date_origin from entries where url like '%port-calder-311-ai-triage%'")
-        assert undated == [{"date_origin": "first_seen"}]
+        # the feed item without a date takes the date its article page states
+        undated = store.query("select date_origin, published_at from entries where url like '%port-calder-311-ai-triage%'")
+        assert undated == [{"date_origin": "page", "published_at": "2026-11-09T00:00:00+00:00"}]
+        origins = dict(store.db.execute("select text_origin, count(*) from extractions group by text_origin").fetchall())
+        assert origins == {"article": 39, "feed": 1}
+        paywalled = store.query("select x.reason from extractions x join entries e on e.id = x.entry_id "
+                                "where e.url like '%halcyon-ai-series-c-granite-peak%'")
+        assert paywalled[0]["reason"].startswith("paywalled")
         # tracking parameters in the sample outlet's links are gone from canonical URLs
         assert store.scalar("select count(*) from entries where url like '%utm_%'") == 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Callable
 
-from ..clock import Clock, iso
+from ..clock import UTC, Clock, iso, plausible
 from ..config import Settings
 from ..errors import AggregatorError, NotArticleError, StoreError
 from ..fetch.http import HttpClient, Response
@@ -119,7 +120,16 @@ class Extractor:
             "last_attempt_at": iso(now),
             "next_attempt_at": iso(retry_at(now, attempts)) if choice.status == "failed" else None,
             "extracted_at": iso(now) if choice.status != "failed" else None,
-        })
+        }, page_date=page_date(extracted.published if extracted else None, now))
+
+
+def page_date(value: str | None, now: datetime) -> datetime | None:
+    """A page's YYYY-MM-DD as midnight UTC, if plausible (not before 1995, not in the future)."""
+    try:
+        moment = datetime.strptime((value or "")[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return plausible(moment, now)
 
 
 async def extract_entries(settings: Settings, store: Store, clock: Clock, entries: list[PendingEntry],

@@ -48,14 +48,23 @@ def pending(store: Store, now: datetime, limit: int | None = None) -> list[Pendi
     ]
 
 
-def save_extraction(store: Store, row: dict) -> None:
-    """Insert or replace the extraction of one entry (one transaction)."""
+def save_extraction(store: Store, row: dict, page_date: datetime | None = None) -> None:
+    """Insert or replace the extraction of one entry (one transaction).
+
+    ``page_date``: the publication date the page states. An entry whose feed gave no
+    date (stamped with its first-seen time) takes it instead, marked ``page``.
+    """
     columns = list(row)
     with store.write():
         store.conn.execute(
             f"insert or replace into extractions ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
             tuple(row.values()),
         )
+        if page_date is not None:
+            store.conn.execute(
+                "update entries set published_at = ?, date_origin = 'page' where id = ? and date_origin = 'first_seen'",
+                (iso(page_date), row["entry_id"]),
+            )
 
 
 def get_extraction(store: Store, entry_id: int) -> dict | None:

@@ -75,12 +75,14 @@ class WebConfig:
     changed: float = 0.10
     seed: int = 1
     gzip: bool = True
+    #: also serve every item's link as an article page (newspages.py); off: links answer 404
+    articles: bool = False
 
     def cli_args(self) -> list[str]:
         args = [f"--feeds={self.feeds}", f"--items={self.items}", f"--hosts={self.hosts}",
                 f"--latency-min={self.latency_min_ms}", f"--latency-max={self.latency_max_ms}",
                 f"--changed={self.changed}", f"--seed={self.seed}"]
-        return args + ([] if self.gzip else ["--no-gzip"])
+        return args + ([] if self.gzip else ["--no-gzip"]) + (["--articles"] if self.articles else [])
 
 
 def host_address(index: int) -> str:
@@ -155,6 +157,11 @@ class Item:
     serial: int
     published: float  # unix time
     xml: str
+    # what an article page needs (the XML above is the feed's copy)
+    title: str = ""
+    link: str = ""
+    author: str = ""
+    category: str = ""
 
 
 def make_item(config: WebConfig, port: int, feed: int, serial: int, published: float) -> Item:
@@ -163,12 +170,13 @@ def make_item(config: WebConfig, port: int, feed: int, serial: int, published: f
     title = _title(rng)
     link = f"http://{feed_host(config, feed)}:{port}/{time.strftime('%Y/%m', time.gmtime(published))}/{_slug(title)}-{feed}-{serial}"
     description = _description(rng, title, link)
+    author, category = rng.choice(PEOPLE), rng.choice(CATEGORIES)
     xml = (f"<item><title>{xml_escape(title)}</title><link>{xml_escape(link)}</link>"
            f'<guid isPermaLink="false">tag:newsweb.test,2024:feed{feed}/item{serial}</guid>'
            f"<pubDate>{email.utils.formatdate(published, usegmt=True)}</pubDate>"
-           f"<dc:creator>{rng.choice(PEOPLE)}</dc:creator><category>{rng.choice(CATEGORIES)}</category>"
+           f"<dc:creator>{author}</dc:creator><category>{category}</category>"
            f"<description>{xml_escape(description)}</description></item>\n")
-    return Item(serial, published, xml)
+    return Item(serial, published, xml, title, link, author, category)
 
 
 @dataclass
@@ -195,8 +203,14 @@ class Web:
         self.round = 0
         self.rng = random.Random(config.seed)
         self.stats: Counter = Counter()
+        #: path -> (html, gzipped html); filled only with ``config.articles``
+        self.pages: dict[str, tuple[bytes, bytes]] = {}
         start = now if now is not None else time.time()
         self.feeds = [self._new_feed(i, start) for i in range(config.feeds)]
+        if config.articles:
+            for doc in self.feeds:
+                for item in doc.items:
+                    self._render_page(doc, item)
 
     def _new_feed(self, index: int, now: float) -> FeedDoc:
         rng = random.Random(f"{self.config.seed}/{index}")
@@ -225,6 +239,16 @@ class Web:
         doc.etag = f'"f{doc.index}-v{doc.version}"'
         doc.last_modified = email.utils.formatdate(doc.modified, usegmt=True)
 
+    def _render_page(self, doc: FeedDoc, item: Item) -> None:
+        from newspages import render_article  # only the article benchmark needs it
+
+        path = urlsplit(item.link).path
+        html = render_article(seed=self.config.seed, feed=doc.index, serial=item.serial,
+                              host=f"http://{feed_host(self.config, doc.index)}:{self.port}", url=item.link,
+                              title=item.title, author=item.author, category=item.category,
+                              site=doc.title.rsplit(" #", 1)[0], published=item.published)
+        self.pages[path] = (html, gzip.compress(html, compresslevel=6, mtime=0) if self.config.gzip else b"")
+
     def advance(self, to_round: int, share: float | None = None, now: float | None = None) -> int:
         """Step the web forward to ``to_round``; return how many feeds changed."""
         share = self.config.changed if share is None else share
@@ -242,6 +266,8 @@ class Web:
     def _add_item(self, doc: FeedDoc, now: float) -> None:
         serial = doc.items[0].serial + 1 if doc.items else 0
         doc.items.appendleft(make_item(self.config, self.port, doc.index, serial, now))
+        if self.config.articles:
+            self._render_page(doc, doc.items[0])
         doc.version += 1
         doc.modified = max(now, doc.modified + 1)  # Last-Modified must move even within a second
         self._render(doc)
@@ -260,6 +286,8 @@ class Web:
         if method != "GET":
             return self._count(Reply(405, [("Allow", "GET")], b"method not allowed\n"))
         doc = self._feed_for(path)
+        if doc is None and path in self.pages:
+            return self._page(path, headers)
         if doc is None:
             return self._count(Reply(404, [("Content-Type", "text/plain")], b"not found\n"))
         validators = [("ETag", doc.etag), ("Last-Modified", doc.last_modified)]
@@ -271,6 +299,18 @@ class Web:
             out.append(("Content-Encoding", "gzip"))
             body = doc.gz
         self.stats["bytes"] += len(body)
+        return self._count(Reply(200, out, body))
+
+    def _page(self, path: str, headers: dict[str, str]) -> "Reply":
+        html, gz = self.pages[path]
+        out = [("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"),
+               ("Cache-Control", "max-age=300")]
+        body = html
+        if gz and "gzip" in headers.get("accept-encoding", ""):
+            out.append(("Content-Encoding", "gzip"))
+            body = gz
+        self.stats["bytes"] += len(body)
+        self.stats["pages"] += 1
         return self._count(Reply(200, out, body))
 
     def _count(self, reply: "Reply") -> "Reply":
@@ -531,6 +571,8 @@ def add_web_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", choices=("asyncio", "uvicorn"), default="asyncio",
                         help="server implementation (default asyncio; uvicorn for comparison)")
     parser.add_argument("--no-gzip", dest="gzip", action="store_false", help="never compress bodies")
+    parser.add_argument("--articles", action="store_true",
+                        help="serve every item's link as a 30-60 KB article page (default: links answer 404)")
 
 
 def config_from_args(args: argparse.Namespace) -> WebConfig:
@@ -541,7 +583,8 @@ def config_from_args(args: argparse.Namespace) -> WebConfig:
     if not 0 <= args.changed <= 1:
         raise SystemExit("--changed is a share between 0 and 1")
     return WebConfig(feeds=args.feeds, items=args.items, hosts=args.hosts, latency_min_ms=args.latency_min,
-                     latency_max_ms=args.latency_max, changed=args.changed, seed=args.seed, gzip=args.gzip)
+                     latency_max_ms=args.latency_max, changed=args.changed, seed=args.seed, gzip=args.gzip,
+                     articles=getattr(args, "articles", False))
 
 
 def main(argv: list[str] | None = None) -> None:

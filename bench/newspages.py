@@ -151,11 +151,11 @@ def _svg(rng: random.Random, name: str) -> str:
 
 def _nav(rng: random.Random, host: str) -> str:
     items = []
-    for section in SECTIONS:
+    for section in rng.sample(SECTIONS, rng.randint(10, 16)):
         slug = section.lower()
         subs = "".join(f'<li class="menu__sub-item"><a class="menu__link menu__link--sub" '
                        f'href="{host}/{slug}/{s.lower().replace(" ", "-")}" data-track="nav-{slug}-{i}">{s}</a></li>'
-                       for i, s in enumerate(rng.sample(SUBSECTIONS, rng.randint(3, 6))))
+                       for i, s in enumerate(rng.sample(SUBSECTIONS, rng.randint(1, 4))))
         items.append(f'<li class="menu__item menu__item--{slug}"><a class="menu__link" href="{host}/{slug}" '
                      f'data-track="nav-{slug}">{section}</a><ul class="menu__sub" hidden>{subs}</ul></li>')
     return ('<nav class="site-nav" aria-label="Sections"><button class="site-nav__toggle" aria-expanded="false">'
@@ -279,9 +279,9 @@ def render_article(*, seed: int, feed: int, serial: int, host: str, url: str, ti
                + f'</ul><p class="article__corrections">Spotted an error? <a href="{host}/corrections">'
                "Tell us</a>.</p></footer>\n</article>\n")
     aside = ('<aside class="rail"><section class="rail__related"><h2>Related stories</h2><ul>'
-             + "".join(_teaser(rng, host, i) for i in range(rng.randint(8, 14)))
+             + "".join(_teaser(rng, host, i) for i in range(rng.randint(5, 10)))
              + '</ul></section><section class="rail__most-read"><h2>Most read</h2><ol>'
-             + "".join(_teaser(rng, host, 100 + i) for i in range(10))
+             + "".join(_teaser(rng, host, 100 + i) for i in range(5))
              + "</ol></section></aside>\n</main>\n")
     columns = []
     for c in range(4):
@@ -304,10 +304,13 @@ def render_article(*, seed: int, feed: int, serial: int, host: str, url: str, ti
     tail = "</body>\n</html>\n"
     related = state["props"]["pageProps"]["related"]
     room = html_target - len(page.encode()) - len(tail) - 80
-    while len(blob) < room:
-        related.append({"id": rng.getrandbits(40), "headline": _fill(rng, "{org} and {topic}"),
-                        "summary": _sentence(rng), "url": f"{host}/{rng.getrandbits(24):06x}",
-                        "tags": rng.sample(TOPICS, 3), "ts": int(published) - rng.randint(0, 10**6)})
-        blob = json.dumps(state)
+    size = len(blob)
+    while size < room:
+        entry = {"id": rng.getrandbits(40), "headline": _fill(rng, "{org} and {topic}"),
+                 "summary": _sentence(rng), "url": f"{host}/{rng.getrandbits(24):06x}",
+                 "tags": rng.sample(TOPICS, 3), "ts": int(published) - rng.randint(0, 10**6)}
+        related.append(entry)
+        size += len(json.dumps(entry)) + 2
+    blob = json.dumps(state)
     page += f'<script id="__NEXT_DATA__" type="application/json">{blob}</script>\n' + tail
     return page.encode("utf-8")

@@ -17,6 +17,10 @@ that matter. This one models what a feed reader with ~1,000 subscriptions meets:
   step a share of the feeds (default 10 %) gets a new item prepended (the oldest
   falls off), a new ETag and a new Last-Modified.
 
+With ``--articles`` (off by default) every item's link is also served as a
+realistic 30-60 KB article page (see newspages.py; rendered and gzipped once at
+start), for the extraction benchmark; robots.txt, like every unknown path, is 404.
+
 It runs in its own process so it never shares the client's GIL or event loop.
 The default server is a small asyncio ``Protocol`` speaking HTTP/1.1 with
 keep-alive: on a two-core machine every millisecond the server burns is taken

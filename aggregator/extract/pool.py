@@ -15,13 +15,13 @@ so a memory bomb fails the page instead of the machine.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import resource
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import pebble
 
 from ..errors import ExtractionCrashed, ExtractionTimeout
+from ..workers import worker_context
 from .page import Extracted, extract_page
 
 
@@ -35,8 +35,7 @@ class ExtractionPool:
 
     def __init__(self, workers: int, timeout_seconds: float, *, max_memory_bytes: int = 0,
                  max_tasks_per_worker: int = 500):
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["aggregator.extract.page"])
+        context = worker_context()
         self.timeout = timeout_seconds
         self._pool = pebble.ProcessPool(
             max_workers=workers,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import multiprocessing
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ from ..config import Settings
 from ..errors import FetchError, HTTPStatusError, ParseError, StoreError
 from ..parse import parse_feed
 from ..store import Store
+from ..workers import worker_context
 from ..store.entries import FetchRecord, recent_publish_times, save_fetch
 from ..store.feeds import FeedState
 from . import policy
@@ -170,12 +170,8 @@ class FeedFetcher:
 
 
 def parse_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes for parsing. Preloading only the parser keeps start-up cheap:
-    without it Python 3.11's forkserver re-imports the whole ``__main__`` (the CLI and
-    everything it imports) in every worker."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["aggregator.parse"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    """Worker processes for parsing (see aggregator.workers for why a forkserver)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=worker_context())
 
 
 async def fetch_feeds(settings: Settings, store: Store, clock: Clock, feeds: list[FeedState],

@@ -168,6 +168,18 @@ class _BoundedDecoder:
                 raise NetworkError(f"{name} body ended early (truncated transfer)")
 
 
+async def _drain(answer: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read a small error or redirect body so its connection can be reused; give up on a big one."""
+    declared = answer.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return
+    seen = 0
+    async for chunk in answer.aiter_raw():
+        seen += len(chunk)
+        if seen > limit:
+            return
+
+
 def _parse_url(url: str) -> httpx.URL:
     try:
         return httpx.URL(url)
@@ -277,8 +289,10 @@ class HttpClient:
                                 f"more than {self.settings.max_redirects} redirects (last to {nxt})"
                             )
                         current = nxt
+                        await _drain(answer)
                         continue
                     if answer.status_code >= 300 and answer.status_code != 304:  # 3xx without Location, 4xx, 5xx
+                        await _drain(answer)
                         retry_after = parse_retry_after(answer.headers.get("retry-after"), self.clock())
                         raise HTTPStatusError(
                             f"HTTP {answer.status_code} {answer.reason_phrase}".strip(),

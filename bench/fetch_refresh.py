@@ -94,6 +94,17 @@ def _peak_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (fork, copy-on-write) split among their sharers."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 HAVE_CHILDREN_FILES = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
 
 
@@ -122,6 +133,7 @@ class HelperSampler:
         self.exclude = exclude
         self.interval = interval
         self.procs: dict[int, ProcSample] = {}
+        self.peak_pss_kb = 0  # largest simultaneous PSS of the client and all its helpers
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -155,7 +167,9 @@ class HelperSampler:
         return found
 
     def _sample(self, starting: bool = False) -> None:
-        for pid, (ppid, cpu) in self._descendants().items():
+        descendants = self._descendants()
+        self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(pid) for pid in [self.root, *descendants]))
+        for pid, (ppid, cpu) in descendants.items():
             proc = self.procs.get(pid)
             if proc is None:
                 role = "helper" if ppid == self.root else "worker"
@@ -173,6 +187,7 @@ class HelperSampler:
             "worker_peak_sum_kb": sum(p.peak_kb for p in workers),
             "other_cpu": sum(p.cpu_last - p.cpu_start for p in others),
             "other_peak_sum_kb": sum(p.peak_kb for p in others),
+            "peak_pss_kb": self.peak_pss_kb,
         }
 
 
@@ -312,6 +327,8 @@ def print_round(result: RoundResult) -> None:
           f"RUSAGE_CHILDREN max RSS {mb(result.maxrss_children_kb)} (reaped children only)")
     print(f"              parse workers peak {mb(h['worker_peak_kb'])} each, {mb(h['worker_peak_sum_kb'])} together; "
           f"forkserver/helpers {mb(h['other_peak_sum_kb'])}; total {result.total_peak_mb:.0f} MB")
+    print(f"              peak simultaneous PSS of client + helpers {mb(h['peak_pss_kb'])} "
+          "(shared copy-on-write pages counted once)")
     for warning in sanity_warnings(result):
         print(f"  WARNING     {warning}")
     for message, count in result.errors.most_common(5):
@@ -346,9 +363,12 @@ def print_summary(results: list[RoundResult]) -> None:
     print("Targets")
     print(verdict("first fetch", first.wall, TARGET_FIRST_FETCH_S, "s"))
     print(verdict("unchanged refresh", unchanged.wall, TARGET_UNCHANGED_S, "s"))
-    print(verdict("peak memory (total)", peak, TARGET_PEAK_MB, "MB"))
-    print(f"         (client process alone: {client_peak:.0f} MB; total = client + parse workers + "
-          "forkserver/helpers, sum of per-process peaks)")
+    pss = max(r.helpers["peak_pss_kb"] for r in results) / 1024
+    print(verdict("peak memory (PSS)", pss, TARGET_PEAK_MB, "MB"))
+    print(verdict("peak memory (RSS sum)", peak, TARGET_PEAK_MB, "MB"))
+    print(f"         (client process alone: {client_peak:.0f} MB RSS. PSS: the largest simultaneous proportional set "
+          "size of client + workers + forkserver, shared pages split among sharers. RSS sum: per-process peaks "
+          "added up, counting pages shared after fork once per process: an upper bound)")
 
 
 # --------------------------------------------------------------------------- main

@@ -125,3 +125,32 @@ def test_init_writes_a_loadable_config(tmp_path):
 def test_missing_config_is_one_clear_line(tmp_path):
     proc = aggregator(tmp_path, "fetch", check=False)
     assert proc.returncode == 1 and "aggregator init" in proc.stderr
+
+
+def test_extract_command_and_entry_show_json(tmp_path, server):
+    page = ("<html lang='en'><head><title>Launch</title></head><body><article><h1>Launch</h1>"
+            + "".join(f"<p>Paragraph {i} of the article says something specific about the launch.</p>" for i in range(8))
+            + "</article></body></html>").encode()
+    server.static("/story", page, "text/html; charset=utf-8")
+    server.static("/gone-feed", rss([{"title": "Launch", "link": server.url("/story"), "guid": "s1",
+                                      "description": "Short summary."},
+                                     {"title": "Missing", "link": server.url("/missing"), "guid": "s2",
+                                      "description": "Only the summary exists."}]))
+    (tmp_path / "config.toml").write_text(
+        "[network]\nallow_private_networks = true\n\n[extract]\nper_host_delay_seconds = 0\n\n"
+        f'[[feeds]]\nurl = "{server.url("/gone-feed")}"\n')
+    aggregator(tmp_path, "fetch")
+    out = aggregator(tmp_path, "extract")
+    assert "2 entries: 1 from the article page, 1 from the feed's content, 0 failed" in out.stdout
+    assert "HTTP 404" in out.stdout
+    rows = {r["title"]: r for r in json.loads(aggregator(tmp_path, "entries", "list", "--json").stdout)}
+    shown = json.loads(aggregator(tmp_path, "entries", "show", str(rows["Launch"]["id"]), "--json").stdout)
+    assert shown["text_origin"] == "article" and shown["text"].startswith("Paragraph 0 of the article")
+    assert "<p>" not in shown["text"] and shown["story_id"] is None and shown["errors"] == []
+    assert shown["extraction"]["language"] == "en"
+    missing = json.loads(aggregator(tmp_path, "entries", "show", str(rows["Missing"]["id"]), "--json").stdout)
+    assert missing["text_origin"] == "feed" and missing["text"] == "Only the summary exists."
+    assert missing["extraction"]["reason"] == "HTTP 404 Not Found"
+    human = aggregator(tmp_path, "entries", "show", str(rows["Launch"]["id"])).stdout
+    assert "text_origin: article" in human and "Paragraph 7" in human
+    assert "0 entries" in aggregator(tmp_path, "extract").stdout

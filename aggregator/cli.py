@@ -23,9 +23,11 @@ from .config import Settings, default_config_path, load_settings
 from .errors import AggregatorError
 from .fetch.guard import AddressPolicy, check_url
 from .opml import export_opml, parse_opml
-from .pipeline import open_settings_store, run_extract, run_fetch
+from .pipeline import open_settings_store, run_extract, run_fetch, run_summarize
+from .status import collect_status
 from .store import entries as entry_store
 from .store import feeds as feed_store
+from .store.cards import get_card, get_failure
 from .store.extractions import get_extraction
 
 STARTER_CONFIG = Path(__file__).parent / "templates" / "config.toml"
@@ -237,6 +239,65 @@ def extract(app: App, limit: int | None, as_json: bool) -> None:
             click.echo(f"  feed    entry {outcome.entry_id} {outcome.url}: {outcome.reason}")
 
 
+@cli.command()
+@click.option("--limit", type=int, default=None, help="at most this many cards")
+@click.option("--dry-run", is_flag=True, help="print the calls, tokens and cost a run would take; call nothing")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def summarize(app: App, limit: int | None, dry_run: bool, as_json: bool) -> None:
+    """Write a verified card for every entry that has none under the current prompt and model."""
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("writing cards"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, disable=as_json or dry_run or not console.is_terminal, transient=True)
+    with progress:
+        task = progress.add_task("summarize", total=None)
+        report = run_summarize(app.settings, app.store, app.clock, limit=limit, dry_run=dry_run,
+                               on_start=lambda n: progress.update(task, total=n),
+                               on_done=lambda _: progress.advance(task))
+    if as_json:
+        _emit_json(report.as_dict())
+    elif dry_run:
+        cost = "unknown (no price for this model in [llm.prices])" if report.estimated_cost is None \
+            else f"${report.estimated_cost:.4f}"
+        click.echo(f"{report.planned} cards to write with {report.writer}: {report.calls} LLM calls, "
+                   f"~{report.estimated_tokens_in} input tokens, up to {report.estimated_tokens_out} output tokens, "
+                   f"estimated cost {cost}")
+    else:
+        click.echo(f"{report.planned} cards: {report.llm_cards} written by the LLM, {report.offline_cards} offline, "
+                   f"{report.fallbacks} LLM cards replaced by the offline card after verification, "
+                   f"{report.reused} reused, {report.failed} failed, {report.waiting} waiting for the next run; "
+                   f"{report.calls} LLM calls, {report.tokens_in + report.tokens_out} tokens")
+        for outcome in report.outcomes:
+            if outcome.result in ("failed", "fallback"):
+                click.echo(f"  {outcome.result} entry {outcome.entry_id}: {outcome.error}", err=True)
+    if report.aborted:
+        raise click.ClickException(f"stopped: {report.aborted}")
+    if report.failed and not dry_run:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def status(app: App, as_json: bool) -> None:
+    """Feeds, queues, and LLM tokens and cost this week."""
+    data = collect_status(app.settings, app.store, app.clock())
+    if as_json:
+        _emit_json(data)
+        return
+    feeds, queues = data["feeds"], data["queues"]
+    click.echo(f"feeds: {feeds['ok']} ok, {feeds['error']} failing, {feeds['disabled']} disabled, {feeds['new']} new")
+    click.echo(f"entries: {data['entries']}; waiting for text: {queues['extract']}, "
+               f"extraction retries: {queues['extract_retry']}, waiting for a card: {queues['summarize']}, "
+               f"card retries: {queues['summarize_retry']}; cards: {data['cards']}")
+    llm = data["llm_this_week"]
+    cost = "unknown" if llm["cost"] is None else f"${llm['cost']:.4f}"
+    click.echo(f"LLM this week (since {data['week_start']}): {llm['calls']} calls, {llm['tokens_in']} tokens in, "
+               f"{llm['tokens_out']} out, estimated cost {cost}")
+    for feed in data["failing_feeds"]:
+        click.echo(f"  failing feed {feed['id']} {feed['url']}: {feed['last_error']}")
+
+
 # ---------------------------------------------------------------- entries
 
 @cli.group()
@@ -278,10 +339,21 @@ def entries_show(app: App, entry_id: int, as_json: bool) -> None:
         errors=[extraction["reason"]] if extraction.get("status") == "failed" else [],
         story_id=None,
     )
+    card = get_card(app.store, entry_id)
+    failure = get_failure(app.store, entry_id)
+    if failure:
+        row["errors"].append(f"card: {failure['error']} (attempt {failure['attempts']}, "
+                             f"next at {failure['next_attempt_at']})")
+    row["card"] = card["card"] if card else None
+    row["dropped_claims"] = card["dropped_claims"] if card else []
+    row["card_meta"] = {k: card[k] for k in ("writer", "model", "prompt_version", "claims_total", "claims_verified",
+                                             "fallback_reason", "created_at")} if card else None
     if as_json:
         _emit_json(row)
         return
     text = row.pop("text")
+    card = row.pop("card")
+    row.pop("dropped_claims")
     for key, value in row.items():
         if key == "extraction" and value:
             for k, v in value.items():
@@ -290,6 +362,9 @@ def entries_show(app: App, entry_id: int, as_json: bool) -> None:
             click.echo(f"{key:>26}: {_cell(value).plain}")
     click.echo("")
     click.echo(text or "(no text extracted yet: run `aggregator extract`)")
+    if card:
+        click.echo("")
+        click.echo(json.dumps(card, indent=2, ensure_ascii=False))
 
 
 # ---------------------------------------------------------------- demo

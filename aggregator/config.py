@@ -99,10 +99,30 @@ class ExtractSettings(_Section):
     min_text_chars: int = Field(200, ge=0, le=100_000)
 
 
+class ModelPrice(_Section):
+    input_per_million: float = Field(0.0, ge=0)
+    output_per_million: float = Field(0.0, ge=0)
+
+
 class LLMSettings(_Section):
     base_url: str
     model: str
     api_key_env: str | None = "OPENAI_API_KEY"
+    request_timeout_seconds: float = Field(120.0, gt=0, le=3600)
+    max_retries: int = Field(4, ge=0, le=20)  # on 429, 5xx and timeouts, with backoff
+    concurrency: int = Field(2, ge=1, le=64)
+    requests_per_minute: int = Field(60, ge=1, le=100_000)
+    token_budget_per_run: int = Field(200_000, ge=1)  # prompt + completion tokens; the rest waits
+    max_input_tokens: int = Field(3000, ge=200, le=200_000)  # article text kept per call (lead first)
+    max_output_tokens: int = Field(1500, ge=200, le=32_000)
+    temperature: float = Field(0.0, ge=0, le=2)
+    #: prices per model name, for `status` and `summarize --dry-run`
+    prices: dict[str, ModelPrice] = {}
+
+
+class SummarizeSettings(_Section):
+    min_verified_claims: int = Field(2, ge=0, le=20)  # fewer: the offline card is published instead
+    min_verified_share: float = Field(0.5, ge=0, le=1)
 
 
 class EmailSettings(_Section):
@@ -141,6 +161,7 @@ class Settings(_Section):
     fetch: FetchSettings = FetchSettings()
     extract: ExtractSettings = ExtractSettings()
     llm: LLMSettings | None = None
+    summarize: SummarizeSettings = SummarizeSettings()
     email: EmailSettings | None = None
     web: WebSettings = WebSettings()
     schedule: ScheduleSettings = ScheduleSettings()

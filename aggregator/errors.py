@@ -19,9 +19,13 @@ line and exits non-zero; it never shows a traceback for these.
     │   ├── HTTPStatusError        a 4xx/5xx answer (``status``, ``retry_after``)
     │   └── NetworkError           DNS, connection, TLS or protocol failure
     ├── ParseError             a body is not a feed we can read
-    └── ExtractionError        one article page could not be extracted; retried later
-        ├── ExtractionTimeout      over the time limit: its worker was killed
-        └── ExtractionCrashed      the worker died (memory limit, crash)
+    ├── ExtractionError        one article page could not be extracted; retried later
+    │   ├── ExtractionTimeout      over the time limit: its worker was killed
+    │   └── ExtractionCrashed      the worker died (memory limit, crash)
+    └── LLMError               one card could not be written; the story stays queued
+        ├── LLMUnavailableError    429/5xx/timeouts outlasted the retries
+        ├── LLMRequestError        the server refused the request (bad key, unknown model)
+        └── LLMOutputError         the answer was not a valid card, even after one repair
 """
 
 from __future__ import annotations
@@ -122,3 +126,27 @@ class ExtractionCrashed(ExtractionError):
     """The worker process died (memory limit, crash in a C library)."""
 
     kind = "extract_crash"
+
+
+class LLMError(AggregatorError):
+    """Writing one card with the LLM failed; the story stays queued with this error."""
+
+    kind = "llm"
+
+
+class LLMUnavailableError(LLMError):
+    kind = "llm_unavailable"
+
+
+class LLMRequestError(LLMError):
+    """Permanent for this configuration: retrying the same request cannot help."""
+
+    kind = "llm_request"
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class LLMOutputError(LLMError):
+    kind = "llm_output"

@@ -2,8 +2,8 @@
 
 Stages read their input from the store and write their output to it, so each can be
 re-run alone and a run that dies half-way resumes where it stopped. Today the
-pipeline has two stages, fetch (which includes parsing) and extract; clustering,
-summarizing, recap, render and send are appended here as they arrive.
+pipeline has three stages: fetch (which includes parsing), extract and summarize;
+clustering, recap, render and send are appended here as they arrive.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .config import Settings
 from .extract.batch import EntryOutcome, ExtractReport, extract_entries
 from .fetch.feeds import FeedOutcome, FetchReport, fetch_feeds
 from .store import Store, open_store
+from .summarize.batch import CardOutcome, SummarizeReport, summarize
 from .store.extractions import pending
 from .store.feeds import due_feeds, sync_config_feeds
 
@@ -47,9 +48,19 @@ def run_extract(settings: Settings, store: Store, clock: Clock, *, limit: int | 
     return asyncio.run(extract_entries(settings, store, clock, entries, on_done))
 
 
+def run_summarize(settings: Settings, store: Store, clock: Clock, *, limit: int | None = None,
+                  dry_run: bool = False, environ=None,
+                  on_start: Callable[[int], None] | None = None,
+                  on_done: Callable[[CardOutcome], None] | None = None) -> SummarizeReport:
+    """Write a grounded card for every entry whose text has no card under the current prompt and model."""
+    return asyncio.run(summarize(settings, store, clock, limit=limit, dry_run=dry_run, environ=environ,
+                                 on_start=on_start, on_done=on_done))
+
+
 def run_once(settings: Settings, store: Store, clock: Clock) -> dict:
     """One full pass of every stage that exists so far."""
     return {
         "fetch": run_fetch(settings, store, clock).as_dict(),
         "extract": run_extract(settings, store, clock).as_dict(),
+        "summarize": run_summarize(settings, store, clock).as_dict(),
     }

@@ -139,11 +139,49 @@ def m004_extractions(db: sqlite_utils.Database) -> None:
     db["extractions"].create_index(["status", "next_attempt_at"])
 
 
+def m005_cards_and_llm_log(db: sqlite_utils.Database) -> None:
+    """Cards (only complete, verified ones), their failures, and every LLM call."""
+    db["cards"].create(
+        {
+            "entry_id": int,
+            "cache_key": str,  # sha256 of (source text hash, prompt version, model)
+            "source_hash": str,
+            "prompt_version": str,
+            "model": str,  # the LLM model, or "offline"
+            "writer": str,  # llm | offline
+            "card_json": str,  # the published fields (summarize.card.Card.published())
+            "dropped_json": str,  # claims that failed verification, kept apart
+            "claims_total": int,
+            "claims_verified": int,
+            "text_origin": str,  # article | feed: "based on the publisher's excerpt"
+            "fallback_reason": str,  # why an LLM card was replaced by the offline one
+            "created_at": str,
+        },
+        pk="entry_id",
+        foreign_keys=[("entry_id", "entries", "id")],
+    )
+    db["cards"].create_index(["cache_key"])
+    db["card_failures"].create(
+        {"entry_id": int, "cache_key": str, "attempts": int, "error": str, "last_attempt_at": str,
+         "next_attempt_at": str},
+        pk="entry_id",
+        foreign_keys=[("entry_id", "entries", "id")],
+    )
+    db["llm_calls"].create(
+        {"id": int, "at": str, "model": str, "prompt_name": str, "prompt_version": str, "mode": str,
+         "subject": str, "tokens_in": int, "tokens_out": int, "latency_ms": int, "outcome": str, "error": str},
+        pk="id",
+    )
+    db["llm_calls"].create_index(["at"])
+    db["kv"].create({"key": str, "value": str, "updated_at": str}, pk="key")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_feeds_and_entries", m001_feeds_and_entries),
     ("002_fetch_log", m002_fetch_log),
     ("003_feed_ttl", m003_feed_ttl),
     ("004_extractions", m004_extractions),
+    ("005_cards_and_llm_log", m005_cards_and_llm_log),
 ]
 
 

@@ -1,0 +1,130 @@
+"""Cards, card failures, the LLM call log and small remembered settings.
+
+A card row is written once, complete, in one transaction: the schema-valid,
+grounded card or nothing. Failures live in their own table so that an entry whose
+card could not be written stays queued with its error, and is retried with backoff.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from ..clock import iso
+from ..summarize.card import Card
+from .db import Store
+
+
+@dataclass(frozen=True)
+class CardSubject:
+    """An entry that needs a card, with the text to write it from."""
+
+    entry_id: int
+    title: str
+    text: str
+    text_origin: str
+    publisher: str
+    published_at: str | None
+    url: str | None
+
+
+SUBJECTS_SQL = """
+    select e.id, e.title, e.url, e.published_at, x.text, x.text_origin,
+           coalesce(f.title, f.feed_title, f.url) as publisher,
+           c.cache_key as card_key, k.next_attempt_at as retry_at, k.cache_key as failed_key
+    from entries e
+    join extractions x on x.entry_id = e.id and x.status in ('ok', 'fallback') and x.entry_hash = e.content_hash
+    join feeds f on f.id = e.feed_id
+    left join cards c on c.entry_id = e.id
+    left join card_failures k on k.entry_id = e.id
+    order by e.published_at desc, e.id
+"""
+
+
+def card_subjects(store: Store) -> list[tuple[CardSubject, str | None, str | None, str | None]]:
+    """Every entry with final text, with its current card key and failure state."""
+    out = []
+    for r in store.query(SUBJECTS_SQL):
+        subject = CardSubject(r["id"], r["title"] or "", r["text"] or "", r["text_origin"], r["publisher"],
+                              r["published_at"], r["url"])
+        out.append((subject, r["card_key"], r["retry_at"], r["failed_key"]))
+    return out
+
+
+def card_by_key(store: Store, cache_key: str) -> dict | None:
+    rows = store.query("select * from cards where cache_key = ? limit 1", (cache_key,))
+    return rows[0] if rows else None
+
+
+def save_card(store: Store, entry_id: int, *, card: Card, cache_key: str, source_hash: str, prompt_version: str,
+              model: str, text_origin: str, fallback_reason: str | None, now: datetime) -> None:
+    with store.write():
+        store.conn.execute(
+            """insert or replace into cards (entry_id, cache_key, source_hash, prompt_version, model, writer,
+                   card_json, dropped_json, claims_total, claims_verified, text_origin, fallback_reason, created_at)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (entry_id, cache_key, source_hash, prompt_version, model, card.writer,
+             json.dumps(card.published(), ensure_ascii=False), json.dumps([asdict(d) for d in card.dropped],
+                                                                         ensure_ascii=False),
+             card.claims_total, card.claims_verified, text_origin, fallback_reason, iso(now)),
+        )
+        store.conn.execute("delete from card_failures where entry_id = ?", (entry_id,))
+
+
+def save_failure(store: Store, entry_id: int, cache_key: str, error: str, now: datetime,
+                 backoff: Callable[[int], timedelta]) -> int:
+    """Record a failed attempt; the next one waits ``backoff(attempts)``. Returns attempts."""
+    with store.write():
+        row = store.conn.execute("select attempts, cache_key from card_failures where entry_id = ?",
+                                 (entry_id,)).fetchone()
+        attempts = (row[0] if row and row[1] == cache_key else 0) + 1
+        store.conn.execute(
+            """insert or replace into card_failures (entry_id, cache_key, attempts, error, last_attempt_at,
+                   next_attempt_at) values (?, ?, ?, ?, ?, ?)""",
+            (entry_id, cache_key, attempts, error, iso(now), iso(now + backoff(attempts))),
+        )
+    return attempts
+
+
+def get_card(store: Store, entry_id: int) -> dict | None:
+    rows = store.query("select * from cards where entry_id = ?", (entry_id,))
+    if not rows:
+        return None
+    row = rows[0]
+    row["card"] = json.loads(row.pop("card_json"))
+    row["dropped_claims"] = json.loads(row.pop("dropped_json"))
+    return row
+
+
+def get_failure(store: Store, entry_id: int) -> dict | None:
+    rows = store.query("select * from card_failures where entry_id = ?", (entry_id,))
+    return rows[0] if rows else None
+
+
+def log_call(store: Store, call, now: datetime) -> None:
+    with store.write():
+        store.conn.execute(
+            """insert into llm_calls (at, model, prompt_name, prompt_version, mode, subject, tokens_in, tokens_out,
+                   latency_ms, outcome, error) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (iso(now), call.model, call.prompt_name, call.prompt_version, call.mode, call.subject, call.tokens_in,
+             call.tokens_out, call.latency_ms, call.outcome, call.error),
+        )
+
+
+def usage_since(store: Store, since: datetime) -> list[dict]:
+    return store.query(
+        """select model, count(*) as calls, sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out,
+                  sum(outcome = 'ok') as ok, sum(outcome != 'ok') as failed
+           from llm_calls where at >= ? group by model order by model""", (iso(since),))
+
+
+def kv_get(store: Store, key: str) -> str | None:
+    return store.scalar("select value from kv where key = ?", (key,))
+
+
+def kv_set(store: Store, key: str, value: str, now: datetime) -> None:
+    with store.write():
+        store.conn.execute("insert or replace into kv (key, value, updated_at) values (?, ?, ?)",
+                           (key, value, iso(now)))

@@ -136,17 +136,25 @@ def test_prompt_injection_and_hostile_output_never_reach_the_store(store, clock,
 
 
 def test_invalid_json_gets_one_repair_then_the_entry_stays_queued(store, clock, llm, llm_settings):
-    first, second = seed(store, clock, n=2)
-    llm.script = ["{not json", card([(S1, S1), (S2, S2)]),  # repaired
-                  "```json\n{\"what_changed\": []}\n```", "still not a card"]  # repair fails too
-    report = run_summarize(llm_settings(concurrency=1), store, clock)
+    repaired, failed = seed(store, clock, n=2)
+    answers = {"Story number 0": ["{not json", card([(S1, S1), (S2, S2)])],
+               "Story number 1": ["```json\n{\"what_changed\": []}\n```", "still not a card"]}
+
+    def by_story(request):
+        story = next(k for k in answers if k in request["messages"][1]["content"])
+        return answers[story].pop(0)
+
+    llm.default = by_story
+    report = run_summarize(llm_settings(), store, clock)
     assert report.llm_cards == 1 and report.failed == 1 and report.calls == 4
-    assert "Your previous answer could not be used" in llm.requests[1]["messages"][-1]["content"]
-    failed = first if get_card(store, first) is None else second
+    repairs = [r for r in llm.requests if len(r["messages"]) == 4]
+    assert len(repairs) == 2 and "Your previous answer could not be used" in repairs[0]["messages"][-1]["content"]
+    assert get_card(store, repaired) is not None
     failure = get_failure(store, failed)
     assert "after one repair attempt" in failure["error"] and failure["attempts"] == 1
     assert run_summarize(llm_settings(), store, clock).planned == 0  # waits for its retry time
     clock.advance(minutes=16)
+    llm.default = card([(S1, S1), (S2, S2)])
     retry = run_summarize(llm_settings(), store, clock)
     assert retry.llm_cards == 1 and get_card(store, failed) is not None and get_failure(store, failed) is None
 
@@ -167,7 +175,7 @@ def test_server_without_json_schema_falls_back_and_remembers(store, clock, llm, 
     assert formats[-1] == "json_object"
     first_card_calls = formats[: formats.index("json_object") + 1]
     assert first_card_calls[0] == "json_schema" and "json_object+schema" in first_card_calls
-    assert formats.count("json_schema") <= 2 and formats[-2:] == ["json_object", "json_object"]
+    assert formats.count("json_schema") <= 3 and formats[-2:] == ["json_object", "json_object"]
     seed(store, clock)  # a later run starts in the mode that worked
     before = len(llm.requests)
     run_summarize(llm_settings(), store, clock)
@@ -228,6 +236,7 @@ def test_bad_api_key_stops_the_run_with_a_clear_error(store, clock, llm, llm_set
     report = run_summarize(llm_settings(), store, clock)
     assert report.aborted and "Incorrect API key" in report.aborted
     assert report.calls == 1 and report.failed == 1 and report.waiting == 2
+    assert store.scalar("select count(*) from card_failures") == 1
 
 
 def test_offline_cards_without_an_llm(store, clock, make_settings):

@@ -36,11 +36,9 @@ from ..store.cards import (
 )
 from .card import Card, CardDraft, DroppedClaim, VerifiedClaim, VerifiedEvent, draft_json_schema
 from .grounding import GroundingRules, ground, is_publishable
-from .llm import CallLog, LLMClient
+from .llm import FATAL_STATUSES, CallLog, LLMClient, SkippedCall
 from .offline import offline_draft, offline_version
 from .prompts import Prompt, card_prompt, prompt_version, repair_messages
-
-ABORTING_STATUSES = {401, 403, 404}  # bad key or unknown model: every further call would fail too
 
 
 @dataclass
@@ -163,8 +161,10 @@ class Summarizer:
         self.in_flight += estimate
         try:
             draft = await self._ask(subject, prompt)
+        except SkippedCall as exc:
+            return CardOutcome(subject.entry_id, "waiting", error=str(exc))
         except LLMError as exc:
-            if isinstance(exc, LLMRequestError) and exc.status in ABORTING_STATUSES:
+            if isinstance(exc, LLMRequestError) and exc.status in FATAL_STATUSES:
                 self.abort = str(exc)
             save_failure(self.store, subject.entry_id, key, str(exc), now, retry_delay)
             return CardOutcome(subject.entry_id, "failed", error=str(exc))

@@ -35,6 +35,7 @@ from ..errors import LLMRequestError, LLMUnavailableError
 
 MODES = ("json_schema", "json_object_schema", "json_object")
 RETRYABLE_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
+FATAL_STATUSES = {401, 403, 404}  # bad key, no access, unknown model: stop calling
 MAX_BACKOFF = 60.0
 
 
@@ -110,6 +111,7 @@ class LLMClient:
         self.remember_mode = remember_mode or (lambda mode: None)
         self.mode = known_mode if known_mode in MODES else MODES[0]
         self._remembered = self.mode
+        self.fatal: LLMRequestError | None = None  # a bad key or model: no further call can succeed
         self.sleep = sleep
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.window = RateWindow(settings.requests_per_minute, sleep)
@@ -133,6 +135,9 @@ class LLMClient:
             started = time.monotonic()
             try:
                 async with self.semaphore:
+                    if self.fatal is not None:
+                        raise SkippedCall(str(self.fatal), self.fatal.status)
+                    mode = self.mode  # another call may have found the server's mode meanwhile
                     await self.window.acquire()
                     started = time.monotonic()
                     answer = await self.client.chat.completions.create(
@@ -153,7 +158,13 @@ class LLMClient:
                 retryable = status is None or status in RETRYABLE_STATUSES
                 if not retryable:
                     self._log(prompt_name, prompt_version, mode, subject, started, "error", message)
-                    raise LLMRequestError(f"the LLM server refused the request: {message}", status) from None
+                    error = LLMRequestError(f"the LLM server refused the request: {message}", status)
+                    if status in FATAL_STATUSES:
+                        self.fatal = error
+                    raise error from None
+                if mode != self.mode:  # another call already stepped the mode down: try that at once
+                    self._log(prompt_name, prompt_version, mode, subject, started, "downgrade", message)
+                    continue
                 if attempt >= self.settings.max_retries:
                     self._log(prompt_name, prompt_version, mode, subject, started, "error", message)
                     raise LLMUnavailableError(
@@ -198,6 +209,10 @@ class LLMClient:
     def _log(self, prompt_name, prompt_version, mode, subject, started, outcome, error=None, tokens_in=0, tokens_out=0):
         self.log(CallLog(self.settings.model, prompt_name, prompt_version, mode, subject, tokens_in, tokens_out,
                          int((time.monotonic() - started) * 1000), outcome, error))
+
+
+class SkippedCall(LLMRequestError):
+    """Not sent: an earlier call showed that no call can succeed (bad key, unknown model)."""
 
 
 def _describe(exc: Exception) -> str:

@@ -154,3 +154,37 @@ def test_extract_command_and_entry_show_json(tmp_path, server):
     human = aggregator(tmp_path, "entries", "show", str(rows["Launch"]["id"])).stdout
     assert "text_origin: article" in human and "Paragraph 7" in human
     assert "0 entries" in aggregator(tmp_path, "extract").stdout
+
+
+def test_summarize_dry_run_then_run_and_status(tmp_path, server):
+    from llmserver import LLMServer
+
+    page = ("<html lang='en'><body><article><h1>Launch</h1>"
+            + "".join(f"<p>Paragraph {i}: Northwind Labs said the Meridian-3 model handles {i + 2} long documents "
+                      f"at once during the pilot.</p>" for i in range(6))
+            + "</article></body></html>").encode()
+    server.static("/story", page, "text/html; charset=utf-8")
+    server.static("/f", rss([{"title": "Launch", "link": server.url("/story"), "guid": "s1", "description": "x"}]))
+    with LLMServer() as llm:
+        (tmp_path / "config.toml").write_text(
+            "[network]\nallow_private_networks = true\n\n[extract]\nper_host_delay_seconds = 0\n\n"
+            f'[llm]\nbase_url = "{llm.base_url}"\nmodel = "m1"\napi_key_env = "NO_SUCH_KEY_VAR"\n'
+            '[llm.prices.m1]\ninput_per_million = 3.0\noutput_per_million = 15.0\n\n'
+            f'[[feeds]]\nurl = "{server.url("/f")}"\n')
+        aggregator(tmp_path, "fetch")
+        aggregator(tmp_path, "extract")
+        dry = aggregator(tmp_path, "summarize", "--dry-run").stdout
+        assert "1 cards to write with m1: 1 LLM calls" in dry and "estimated cost $0.0" in dry
+        assert llm.requests == []
+        out = aggregator(tmp_path, "summarize").stdout
+        assert "1 written by the LLM" in out and "1 LLM calls" in out
+        assert "0 cards" in aggregator(tmp_path, "summarize").stdout and len(llm.requests) == 1
+        status = json.loads(aggregator(tmp_path, "status", "--json").stdout)
+        week = status["llm_this_week"]
+        assert (week["calls"], week["tokens_in"], week["tokens_out"]) == (1, 900, 300)
+        assert week["cost"] == pytest.approx((900 * 3 + 300 * 15) / 1e6)
+        assert "LLM this week" in aggregator(tmp_path, "status").stdout
+        entry = json.loads(aggregator(tmp_path, "entries", "list", "--json").stdout)[0]
+        shown = json.loads(aggregator(tmp_path, "entries", "show", str(entry["id"]), "--json").stdout)
+        assert shown["card"]["writer"] == "llm" and shown["card_meta"]["model"] == "m1"
+        assert "dropped" not in shown["card"] and isinstance(shown["dropped_claims"], list)

@@ -17,7 +17,7 @@ from rich.table import Table
 from ..console import cell as _cell
 from ..clock import Clock
 from ..config import load_settings
-from ..pipeline import open_settings_store, run_extract, run_fetch
+from ..pipeline import open_settings_store, run_extract, run_fetch, run_summarize
 from ..store.entries import list_entries
 from ..store.feeds import list_feeds
 from .server import SampleWeb
@@ -59,6 +59,11 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
             for outcome in extracted.outcomes:
                 if outcome.origin != "article":
                     console.print(_cell(f"  entry {outcome.entry_id}: {outcome.reason}"))
+            cards = run_summarize(settings, store, clock)
+            console.print(
+                f"wrote {cards.planned} cards with {cards.writer}: {cards.llm_cards + cards.offline_cards} new, "
+                f"{cards.reused} reused, {cards.failed} failed; {cards.calls} LLM calls"
+            )
             table = Table(title="feeds", box=None)
             for column in ("id", "status", "entries", "title", "url"):
                 table.add_column(column)
@@ -72,4 +77,4 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
             for row in list_entries(store, limit=12):
                 latest.add_row(*map(_cell, (row["id"], row["published_at"], row["feed"], row["title"])))
             console.print(latest)
-    console.print(f"explore: aggregator --config {config_path} entries list | feeds list | entries show ID")
+    console.print(f"explore: aggregator --config {config_path} entries list | feeds list | entries show ID | status")

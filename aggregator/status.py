@@ -12,6 +12,7 @@ from .config import Settings
 from .store import Store
 from .store.cards import usage_since
 from .store.feeds import list_feeds
+from .summarize.batch import Summarizer
 
 
 def week_start(now: datetime, timezone: str) -> datetime:
@@ -38,8 +39,8 @@ def collect_status(settings: Settings, store: Store, now: datetime) -> dict:
             "extract": store.scalar("""select count(*) from entries e left join extractions x on x.entry_id = e.id
                                        where x.entry_id is null or x.entry_hash is not e.content_hash"""),
             "extract_retry": store.scalar("select count(*) from extractions where status = 'failed'"),
-            "summarize": store.scalar("""select count(*) from extractions x left join cards c on c.entry_id = x.entry_id
-                                         where x.status in ('ok', 'fallback') and c.entry_id is null"""),
+            # cards missing or out of date (changed text, prompt, model or verifier), as the next run sees them
+            "summarize": len(Summarizer(settings, store, lambda: now, None).plan(now, None)),
             "summarize_retry": store.scalar("select count(*) from card_failures"),
         },
         "week_start": start.isoformat(),

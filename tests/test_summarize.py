@@ -159,7 +159,8 @@ def test_invalid_json_gets_one_repair_then_the_entry_stays_queued(store, clock, 
     assert retry.llm_cards == 1 and get_card(store, failed) is not None and get_failure(store, failed) is None
 
 
-@pytest.mark.parametrize("refusal", [Fail(400), Fail(500)])
+@pytest.mark.parametrize("refusal", [Fail(400, '{"error": {"message": "response_format json_schema is not supported"}}'),
+                                     Fail(500)])
 def test_server_without_json_schema_falls_back_and_remembers(store, clock, llm, llm_settings, refusal):
     seed(store, clock, n=2)
 
@@ -180,6 +181,15 @@ def test_server_without_json_schema_falls_back_and_remembers(store, clock, llm, 
     before = len(llm.requests)
     run_summarize(llm_settings(), store, clock)
     assert llm.formats()[before:] == ["json_object"]
+
+
+def test_a_400_about_something_else_does_not_cost_the_schema(store, clock, llm, llm_settings):
+    seed(store, clock, n=2)
+    llm.script = [Fail(400, '{"error": {"message": "maximum context length exceeded"}}')]
+    report = run_summarize(llm_settings(), store, clock)
+    assert report.failed == 1 and report.llm_cards == 1
+    assert llm.formats() == ["json_schema", "json_schema"]
+    assert store.scalar("select count(*) from kv") == 0
 
 
 def test_429_retry_after_is_honoured(store, clock, llm, llm_settings):

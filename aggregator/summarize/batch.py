@@ -23,6 +23,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 from pydantic import ValidationError
@@ -38,7 +40,7 @@ from .card import Card, CardDraft, DroppedClaim, VerifiedClaim, VerifiedEvent, d
 from .grounding import GroundingRules, ground, is_publishable
 from .llm import FATAL_STATUSES, CallLog, LLMClient, SkippedCall
 from .offline import offline_draft, offline_version
-from .prompts import Prompt, card_prompt, prompt_version, repair_messages
+from .prompts import Prompt, card_prompt, estimate_tokens, repair_messages, versioned
 
 
 @dataclass
@@ -79,6 +81,13 @@ class SummarizeReport:
         return asdict(self)
 
 
+@lru_cache(maxsize=None)
+def grounding_version() -> str:
+    here = Path(__file__).parent
+    files = [here / name for name in ("card.py", "grounding.py", "facts.py") if (here / name).exists()]
+    return "g-" + hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:8]
+
+
 def source_hash(subject: CardSubject) -> str:
     return hashlib.sha256(f"{subject.title}\n\n{subject.text}".encode()).hexdigest()
 
@@ -108,6 +117,10 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(minutes=15) * (2 ** min(attempts - 1, 8)), timedelta(days=1))
 
 
+class BudgetSpent(Exception):
+    """The next call would overrun this run's token budget; the story waits for the next run."""
+
+
 class Summarizer:
     def __init__(self, settings: Settings, store: Store, clock: Clock, client: LLMClient | None):
         self.settings = settings
@@ -116,7 +129,9 @@ class Summarizer:
         self.client = client
         self.rules = GroundingRules(settings.summarize.min_verified_claims, settings.summarize.min_verified_share)
         self.model = settings.llm.model if settings.llm else "offline"
-        self.version = prompt_version() if settings.llm else offline_version()
+        writer_version = versioned(settings.llm.max_input_tokens) if settings.llm else offline_version()
+        # the verifier's version too: a fix to grounding re-checks every card
+        self.version = f"{writer_version}+{grounding_version()}"
         self.budget = settings.llm.token_budget_per_run if settings.llm else 0
         self.spent = 0  # tokens used by finished calls of this run
         self.in_flight = 0  # estimated tokens of calls under way
@@ -142,6 +157,18 @@ class Summarizer:
 
     # -- one subject ----------------------------------------------------------
     async def write(self, subject: CardSubject, source: str, key: str) -> CardOutcome:
+        """Never raises: an unexpected error costs this story a failure row, not the run."""
+        try:
+            return await self._write(subject, source, key)
+        except Exception as exc:  # a bug, or the store refusing a write
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            try:
+                save_failure(self.store, subject.entry_id, key, message, self.clock(), retry_delay)
+            except Exception:
+                pass
+            return CardOutcome(subject.entry_id, "failed", error=message)
+
+    async def _write(self, subject: CardSubject, source: str, key: str) -> CardOutcome:
         now = self.clock()
         existing = card_by_key(self.store, key)
         if existing is not None:
@@ -161,7 +188,7 @@ class Summarizer:
         self.in_flight += estimate
         try:
             draft = await self._ask(subject, prompt)
-        except SkippedCall as exc:
+        except (SkippedCall, BudgetSpent) as exc:
             return CardOutcome(subject.entry_id, "waiting", error=str(exc))
         except LLMError as exc:
             if isinstance(exc, LLMRequestError) and exc.status in FATAL_STATUSES:
@@ -184,14 +211,24 @@ class Summarizer:
         schema = draft_json_schema()
         answer = await self.client.complete(prompt.messages, schema, prompt_name=prompt.name,
                                             prompt_version=prompt.version, subject=f"entry:{subject.entry_id}")
-        self._spend(answer.tokens_in + answer.tokens_out)
+        # servers that report no usage are charged the estimate
+        self._spend(answer.tokens_in + answer.tokens_out
+                    or prompt.estimated_input_tokens + self.settings.llm.max_output_tokens)
         try:
             return parse_draft(answer.text)
         except LLMOutputError as exc:
-            repaired = await self.client.complete(repair_messages(prompt, answer.text, str(exc)), schema,
-                                                  prompt_name=f"{prompt.name}-repair", prompt_version=prompt.version,
-                                                  subject=f"entry:{subject.entry_id}")
-            self._spend(repaired.tokens_in + repaired.tokens_out)
+            messages = repair_messages(prompt, answer.text, str(exc))
+            needed = sum(estimate_tokens(m["content"]) for m in messages) + self.settings.llm.max_output_tokens
+            if self.spent + self.in_flight + needed > self.budget:
+                raise BudgetSpent("token budget of this run spent before the repair attempt") from None
+            self.in_flight += needed
+            try:
+                    repaired = await self.client.complete(messages, schema, prompt_name=f"{prompt.name}-repair",
+                                                      prompt_version=prompt.version,
+                                                      subject=f"entry:{subject.entry_id}")
+            finally:
+                self.in_flight -= needed
+            self._spend(repaired.tokens_in + repaired.tokens_out or needed)
             try:
                 return parse_draft(repaired.text)
             except LLMOutputError as again:
@@ -252,12 +289,17 @@ async def summarize(settings: Settings, store: Store, clock: Clock, *, limit: in
         return report
     client = make_client(settings, store, clock, report, environ)
     summarizer = Summarizer(settings, store, clock, client)
+    first, repeats, keys = [], [], set()
+    for item in todo:  # the same text twice in one run is written once, then reused
+        (repeats if item[2] in keys else first).append(item)
+        keys.add(item[2])
     try:
-        for task in asyncio.as_completed([summarizer.write(*item) for item in todo]):
-            outcome = await task
-            report.add(outcome)
-            if on_done:
-                on_done(outcome)
+        for wave in (first, repeats):
+            for task in asyncio.as_completed([summarizer.write(*item) for item in wave]):
+                outcome = await task
+                report.add(outcome)
+                if on_done:
+                    on_done(outcome)
     finally:
         if client is not None:
             await client.aclose()

@@ -22,7 +22,9 @@ from the log and ignore our limits.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import random
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ from ..errors import LLMRequestError, LLMUnavailableError
 MODES = ("json_schema", "json_object_schema", "json_object")
 RETRYABLE_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
 FATAL_STATUSES = {401, 403, 404}  # bad key, no access, unknown model: stop calling
+FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|schema|structured|grammar", re.I)
 MAX_BACKOFF = 60.0
 
 
@@ -71,10 +74,18 @@ class RateWindow:
         self.sleep = sleep
         self.starts: deque[float] = deque()
         self.lock = asyncio.Lock()
+        self.resume_at = 0.0  # a 429 with Retry-After pauses every call, not just the one that got it
+
+    def hold(self, seconds: float) -> None:
+        self.resume_at = max(self.resume_at, time.monotonic() + seconds)
 
     async def acquire(self) -> None:
         async with self.lock:
             while True:
+                pause = self.resume_at - time.monotonic()
+                if pause > 0:
+                    await self.sleep(pause)
+                    continue
                 now = time.monotonic()
                 while self.starts and now - self.starts[0] >= 60:
                     self.starts.popleft()
@@ -92,12 +103,23 @@ def response_format(mode: str, schema: dict) -> dict:
     return {"type": "json_object"}
 
 
-def retry_after_seconds(error: Exception) -> float | None:
+def retry_after_seconds(error: Exception, now: float | None = None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds (decimals too) or an HTTP date."""
     response = getattr(error, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    if value and value.strip().isdigit():
-        return float(value.strip())
-    return None
+    value = (response.headers.get("retry-after") or "").strip() if response is not None else ""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    return max(0.0, moment.timestamp() - (now if now is not None else time.time()))
 
 
 class LLMClient:
@@ -151,7 +173,7 @@ class LLMClient:
                 status = getattr(exc, "status_code", None)
                 message = _describe(exc)
                 server_errors_in_mode = server_errors_in_mode + 1 if status in (500, 501) else 0
-                if self._downgrade(mode, status, server_errors_in_mode):
+                if self._downgrade(mode, status, server_errors_in_mode, message):
                     server_errors_in_mode = 0
                     self._log(prompt_name, prompt_version, mode, subject, started, "downgrade", message)
                     continue
@@ -170,32 +192,39 @@ class LLMClient:
                     raise LLMUnavailableError(
                         f"LLM server unavailable after {attempt + 1} attempts: {message}") from None
                 self._log(prompt_name, prompt_version, mode, subject, started, "retry", message)
-                await self.sleep(self._backoff(attempt, retry_after_seconds(exc)))
+                wait = retry_after_seconds(exc)
+                if wait is not None and status == 429:
+                    self.window.hold(min(wait, 600.0))
+                await self.sleep(self._backoff(attempt, wait))
                 attempt += 1
                 continue
             if mode != self._remembered:
                 self._remembered = mode
                 self.remember_mode(mode)
             usage = getattr(answer, "usage", None)
-            text = (answer.choices[0].message.content or "") if answer.choices else ""
+            try:
+                text = answer.choices[0].message.content or ""
+            except (AttributeError, IndexError, TypeError):
+                text = ""  # a malformed answer: the caller's validation reports it as an unusable card
             tokens_in = getattr(usage, "prompt_tokens", 0) or 0
             tokens_out = getattr(usage, "completion_tokens", 0) or 0
             self._log(prompt_name, prompt_version, mode, subject, started, "ok", None, tokens_in, tokens_out)
             return Completion(text, tokens_in, tokens_out, mode)
 
-    def _downgrade(self, mode: str, status: int | None, server_errors: int) -> bool:
+    def _downgrade(self, mode: str, status: int | None, server_errors: int, message: str) -> bool:
         """Did the server refuse the response_format? Then step down one mode.
 
-        A 400/415/422 says so at once. Some servers answer an unknown response_format
-        with a 500 instead; a 500 can also be a hiccup, so only a second one in a row
-        in the same mode counts as a refusal.
+        A 400/415/422 that talks about the format says so at once (a 400 about the
+        context length must not cost every later call its schema). Some servers answer
+        an unknown response_format with a bare 500 instead; a 500 can also be a
+        hiccup, so only a second one in a row in the same mode counts as a refusal.
         """
         if mode == MODES[-1]:
             return False
         if status in (500, 501):
             if server_errors < 2:
                 return False
-        elif status not in (400, 415, 422):
+        elif status not in (400, 415, 422) or not FORMAT_WORDS.search(message):
             return False
         if self.mode == mode:
             self.mode = MODES[MODES.index(mode) + 1]

@@ -33,6 +33,7 @@ class Prompt:
     version: str
     messages: list[dict]
     trimmed: bool
+    #: the template version plus the input budget: both change what the model reads
     estimated_input_tokens: int
 
 
@@ -40,6 +41,11 @@ class Prompt:
 def prompt_version() -> str:
     digest = hashlib.sha256("\0".join(source(f) for f in FILES).encode()).hexdigest()[:8]
     return f"{FAMILY}-{digest}"
+
+
+def versioned(max_input_tokens: int) -> str:
+    """The version a card records: templates and input budget both change what the model reads."""
+    return f"{prompt_version()}-t{max_input_tokens}"
 
 
 def estimate_tokens(text: str) -> int:
@@ -68,17 +74,28 @@ def trim_to_tokens(text: str, max_tokens: int) -> tuple[str, bool]:
 _MARKERISH = re.compile(r"<<<|>>>")
 
 
+def _defuse(text: str) -> str:
+    """No marker-like sequence inside the data block: nothing in it can fake the block's end."""
+    return _MARKERISH.sub("<< <", text)
+
+
+def _defuse_line(text: str) -> str:
+    """Metadata stays on its one line."""
+    return _defuse(" ".join(text.split()))
+
+
 def card_prompt(*, title: str, publisher: str, published: str, text: str, max_input_tokens: int) -> Prompt:
     article, trimmed = trim_to_tokens(text, max_input_tokens)
-    article = _MARKERISH.sub("<< <", article)
+    article = _defuse(article)
     nonce = hashlib.sha256(text.encode()).hexdigest()[:10]
     begin, end = f"<<<ARTICLE {nonce}>>>", f"<<<END ARTICLE {nonce}>>>"
     system = render(FILES[0], begin=begin, end=end, audiences=AUDIENCES)
     user = render(FILES[1], begin=begin, end=end, article=article, trimmed=trimmed,
-                  title=_MARKERISH.sub("<< <", title), publisher=publisher, published=published)
+                  title=_defuse_line(title), publisher=_defuse_line(publisher),
+                  published=_defuse_line(published))
     return Prompt(
         name="card",
-        version=prompt_version(),
+        version=versioned(max_input_tokens),
         messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
         trimmed=trimmed,
         estimated_input_tokens=estimate_tokens(system) + estimate_tokens(user),

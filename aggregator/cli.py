@@ -23,7 +23,7 @@ from .config import Settings, default_config_path, load_settings
 from .errors import AggregatorError
 from .fetch.guard import AddressPolicy, check_url
 from .opml import export_opml, parse_opml
-from .pipeline import open_settings_store, run_extract, run_fetch, run_summarize
+from .pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_summarize
 from .status import collect_status
 from .store import entries as entry_store
 from .store import feeds as feed_store
@@ -240,12 +240,25 @@ def extract(app: App, limit: int | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def cluster(app: App, as_json: bool) -> None:
+    """Group entries about the same event into stories (ids and URLs never change)."""
+    report = run_cluster(app.settings, app.store, app.clock)
+    if as_json:
+        _emit_json(report.as_dict())
+        return
+    click.echo(f"{report.entries} entries clustered into {report.stories} stories: {report.new_stories} new, "
+               f"{report.joined_existing} entries joined earlier stories")
+
+
+@cli.command()
 @click.option("--limit", type=int, default=None, help="at most this many cards")
 @click.option("--dry-run", is_flag=True, help="print the calls, tokens and cost a run would take; call nothing")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def summarize(app: App, limit: int | None, dry_run: bool, as_json: bool) -> None:
-    """Write a verified card for every entry that has none under the current prompt and model."""
+    """Write a verified card for every story that has none under the current prompt and model."""
     console = Console(stderr=True)
     progress = Progress(TextColumn("writing cards"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, disable=as_json or dry_run or not console.is_terminal, transient=True)
@@ -269,7 +282,11 @@ def summarize(app: App, limit: int | None, dry_run: bool, as_json: bool) -> None
                    f"{report.calls} LLM calls, {report.tokens_in + report.tokens_out} tokens")
         for outcome in report.outcomes:
             if outcome.result in ("failed", "fallback"):
-                click.echo(f"  {outcome.result} entry {outcome.entry_id}: {outcome.error}", err=True)
+                click.echo(f"  {outcome.result} story {outcome.story_id}: {outcome.error}", err=True)
+    waiting = app.store.scalar("select count(*) from entries where story_id is null")
+    if waiting and not as_json:
+        click.echo(f"note: {waiting} entries are not in a story yet: run `aggregator cluster` "
+                   "(after `aggregator extract`) to give them cards")
     if report.aborted:
         raise click.ClickException(f"stopped: {report.aborted}")
     if report.failed and not dry_run:
@@ -337,17 +354,16 @@ def entries_show(app: App, entry_id: int, as_json: bool) -> None:
         text_origin=extraction.get("text_origin"),
         extraction={k: v for k, v in extraction.items() if k not in ("text", "text_origin", "entry_id")} or None,
         errors=[extraction["reason"]] if extraction.get("status") == "failed" else [],
-        story_id=None,
     )
-    card = get_card(app.store, entry_id)
-    failure = get_failure(app.store, entry_id)
+    card = get_card(app.store, row["story_id"]) if row["story_id"] else None
+    failure = get_failure(app.store, row["story_id"]) if row["story_id"] else None
     if failure:
         row["errors"].append(f"card: {failure['error']} (attempt {failure['attempts']}, "
                              f"next at {failure['next_attempt_at']})")
     row["card"] = card["card"] if card else None
     row["dropped_claims"] = card["dropped_claims"] if card else []
-    row["card_meta"] = {k: card[k] for k in ("writer", "model", "prompt_version", "claims_total", "claims_verified",
-                                             "fallback_reason", "created_at")} if card else None
+    row["card_meta"] = {k: card[k] for k in ("entry_id", "writer", "model", "prompt_version", "claims_total",
+                                             "claims_verified", "fallback_reason", "created_at")} if card else None
     if as_json:
         _emit_json(row)
         return

@@ -48,6 +48,8 @@ class ClusterRules:
     join_average: float = 0.22  # mean similarity to a story's entries needed to join it
     join_single: float = 0.30  # ... or similarity to its single best-matching entry
     title_weight: int = 2  # the title counts this many times against the lead's once
+    figure_penalty: float = 0.3  # both quote amounts or percentages, and none in common: different events
+    background_documents: int = 50  # IDF smoothing: as if this many unrelated documents were also seen
 
 
 STOP_WORDS = frozenset("""
@@ -74,12 +76,32 @@ def char_grams(text: str) -> list[str]:
     return grams
 
 
+_FIGURE = re.compile(r"([$€£])\s?(\d[\d,]*(?:\.\d+)?)\s*(million|billion|trillion|bn|[mbk])?\b"
+                     r"|(\d[\d,]*(?:\.\d+)?)\s*(%|percent\b|per cent\b)", re.I)
+_SCALE = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "k": 1e3}
+
+
+def figures(text: str) -> set[str]:
+    """Money amounts and percentages, normalised: "$420M" and "$420 million" are one figure."""
+    found = set()
+    for currency, amount, scale, number, percent in _FIGURE.findall(text):
+        try:
+            if currency:
+                found.add(f"{currency}{float(amount.replace(',', '')) * _SCALE.get(scale.lower(), 1):g}")
+            else:
+                found.add(f"{float(number.replace(',', '')):g}%")
+        except ValueError:
+            continue
+    return found
+
+
 @dataclass
 class _Features:
     item: ClusterItem
     vector: dict[str, float]
     url: str | None
     fingerprint: str
+    figures: set[str]
 
 
 def _features(items: Iterable[ClusterItem], rules: ClusterRules) -> dict[int, _Features]:
@@ -90,11 +112,13 @@ def _features(items: Iterable[ClusterItem], rules: ClusterRules) -> dict[int, _F
     out = {}
     for item in items:
         bag = bags[item.id]
-        vector = {t: (1 + math.log(c)) * math.log((1 + total) / (1 + df[t])) for t, c in bag.items()}
+        vector = {t: (1 + math.log(c)) * math.log((1 + total + rules.background_documents) / (1 + df[t]))
+                  for t, c in bag.items()}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
         out[item.id] = _Features(
             item, {t: v / norm for t, v in vector.items()}, canonical_url(item.url),
             re.sub(r"\W+", " ", f"{item.title} {item.lead}".lower()).strip(),
+            figures(f"{item.title} {item.lead}"),
         )
     return out
 
@@ -108,7 +132,10 @@ def similarity(a: _Features, b: _Features, rules: ClusterRules) -> float:
         return 0.0
     small, large = (a.vector, b.vector) if len(a.vector) <= len(b.vector) else (b.vector, a.vector)
     cosine = sum(v * large.get(t, 0.0) for t, v in small.items())
-    return cosine * (1 - rules.time_decay * (gap / rules.window))
+    score = cosine * (1 - rules.time_decay * (gap / rules.window))
+    if a.figures and b.figures and not a.figures & b.figures:
+        score *= 1 - rules.figure_penalty
+    return score
 
 
 def assign_stories(new: list[ClusterItem], known: list[tuple[ClusterItem, int]],

@@ -123,6 +123,7 @@ class LLMSettings(_Section):
 class SummarizeSettings(_Section):
     min_verified_claims: int = Field(2, ge=0, le=20)  # fewer: the offline card is published instead
     min_verified_share: float = Field(0.5, ge=0, le=1)
+    refresh_interval_hours: float = Field(6, ge=0, le=24 * 30)  # a story's card is rewritten at most this often
 
 
 class EmailSettings(_Section):

@@ -2,23 +2,37 @@
 
 Stages read their input from the store and write their output to it, so each can be
 re-run alone and a run that dies half-way resumes where it stopped. Today the
-pipeline has three stages: fetch (which includes parsing), extract and summarize;
-clustering, recap, render and send are appended here as they arrive.
+pipeline has four stages: fetch (which includes parsing), extract, cluster and
+summarize; recap, render and send are appended here as they arrive.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 from .clock import Clock
 from .config import Settings
 from .extract.batch import EntryOutcome, ExtractReport, extract_entries
 from .fetch.feeds import FeedOutcome, FetchReport, fetch_feeds
+from .cluster import ClusterRules, assign_stories
 from .store import Store, open_store
+from .store.stories import clustered_since, save_assignments, unclustered
 from .summarize.batch import CardOutcome, SummarizeReport, summarize
 from .store.extractions import pending
 from .store.feeds import due_feeds, sync_config_feeds
+
+
+@dataclass
+class ClusterReport:
+    entries: int = 0  # entries clustered in this run
+    stories: int = 0  # stories they ended up in
+    new_stories: int = 0
+    joined_existing: int = 0  # entries that joined a story from an earlier run
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def open_settings_store(settings: Settings, clock: Clock) -> Store:
@@ -48,6 +62,21 @@ def run_extract(settings: Settings, store: Store, clock: Clock, *, limit: int | 
     return asyncio.run(extract_entries(settings, store, clock, entries, on_done))
 
 
+def run_cluster(settings: Settings, store: Store, clock: Clock, *, rules: ClusterRules = ClusterRules()) -> ClusterReport:
+    """Attach every entry with final text to a story: an existing one about the same event, or a new one."""
+    new = unclustered(store)
+    report = ClusterReport(entries=len(new))
+    if not new:
+        return report
+    known = clustered_since(store, min(item.published for item in new) - rules.window)
+    assigned = assign_stories(new, known, rules)
+    stories = save_assignments(store, new, assigned, clock())
+    report.new_stories = len({s for s in assigned.values() if s < 0})
+    report.joined_existing = sum(1 for s in assigned.values() if s >= 0)
+    report.stories = len(set(stories.values()))
+    return report
+
+
 def run_summarize(settings: Settings, store: Store, clock: Clock, *, limit: int | None = None,
                   dry_run: bool = False, environ=None,
                   on_start: Callable[[int], None] | None = None,
@@ -62,5 +91,6 @@ def run_once(settings: Settings, store: Store, clock: Clock) -> dict:
     return {
         "fetch": run_fetch(settings, store, clock).as_dict(),
         "extract": run_extract(settings, store, clock).as_dict(),
+        "cluster": run_cluster(settings, store, clock).as_dict(),
         "summarize": run_summarize(settings, store, clock).as_dict(),
     }

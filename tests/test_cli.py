@@ -173,6 +173,9 @@ def test_summarize_dry_run_then_run_and_status(tmp_path, server):
             f'[[feeds]]\nurl = "{server.url("/f")}"\n')
         aggregator(tmp_path, "fetch")
         aggregator(tmp_path, "extract")
+        hint = aggregator(tmp_path, "summarize", "--dry-run").stdout
+        assert "1 entries are not in a story yet" in hint
+        assert "1 entries clustered into 1 stories" in aggregator(tmp_path, "cluster").stdout
         dry = aggregator(tmp_path, "summarize", "--dry-run").stdout
         assert "1 cards to write with m1: 1 LLM calls" in dry and "estimated cost $0.0" in dry
         assert llm.requests == []

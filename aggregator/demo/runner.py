@@ -17,7 +17,7 @@ from rich.table import Table
 from ..console import cell as _cell
 from ..clock import Clock
 from ..config import load_settings
-from ..pipeline import open_settings_store, run_extract, run_fetch, run_summarize
+from ..pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_summarize
 from ..store.entries import list_entries
 from ..store.feeds import list_feeds
 from .server import SampleWeb
@@ -59,6 +59,8 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
             for outcome in extracted.outcomes:
                 if outcome.origin != "article":
                     console.print(_cell(f"  entry {outcome.entry_id}: {outcome.reason}"))
+            clustered = run_cluster(settings, store, clock)
+            console.print(f"clustered {clustered.entries} entries into {clustered.stories} stories")
             cards = run_summarize(settings, store, clock)
             console.print(
                 f"wrote {cards.planned} cards with {cards.writer}: {cards.llm_cards + cards.offline_cards} new, "

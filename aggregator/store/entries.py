@@ -153,7 +153,7 @@ def recent_publish_times(store: Store, feed_id: int, since: datetime) -> dict[st
 
 
 def list_entries(store: Store, feed_id: int | None = None, limit: int = 100) -> list[dict]:
-    sql = """select e.id, e.feed_id, e.url, e.title, e.published_at, e.first_seen_at, e.changed_at,
+    sql = """select e.id, e.feed_id, e.url, e.title, e.published_at, e.first_seen_at, e.changed_at, e.story_id,
                     coalesce(f.title, f.feed_title, f.url) as feed
              from entries e join feeds f on f.id = e.feed_id"""
     params: tuple = ()

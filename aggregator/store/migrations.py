@@ -139,11 +139,30 @@ def m004_extractions(db: sqlite_utils.Database) -> None:
     db["extractions"].create_index(["status", "next_attempt_at"])
 
 
-def m005_cards_and_llm_log(db: sqlite_utils.Database) -> None:
-    """Cards (only complete, verified ones), their failures, and every LLM call."""
+def m005_stories_cards_and_llm_log(db: sqlite_utils.Database) -> None:
+    """Stories (one event, many sources), their cards (only complete, verified ones),
+    card failures, and every LLM call."""
+    db["stories"].create(
+        {
+            "id": int,
+            "slug": str,  # permanent: the story's URL never changes
+            "title": str,  # the title of its first entry
+            "created_at": str,
+            "first_published_at": str,
+            "last_published_at": str,
+            "sources": int,  # entries in the story
+        },
+        pk="id",
+        not_null={"slug", "created_at"},
+    )
+    db["stories"].create_index(["slug"], unique=True)
+    db["stories"].create_index(["first_published_at"])
+    db["entries"].add_column("story_id", int, fk="stories", fk_col="id")
+    db["entries"].create_index(["story_id"])
     db["cards"].create(
         {
-            "entry_id": int,
+            "story_id": int,
+            "entry_id": int,  # the source the card was written from (the richest text)
             "cache_key": str,  # sha256 of (source text hash, prompt version, model)
             "source_hash": str,
             "prompt_version": str,
@@ -157,15 +176,15 @@ def m005_cards_and_llm_log(db: sqlite_utils.Database) -> None:
             "fallback_reason": str,  # why an LLM card was replaced by the offline one
             "created_at": str,
         },
-        pk="entry_id",
-        foreign_keys=[("entry_id", "entries", "id")],
+        pk="story_id",
+        foreign_keys=[("story_id", "stories", "id"), ("entry_id", "entries", "id")],
     )
     db["cards"].create_index(["cache_key"])
     db["card_failures"].create(
-        {"entry_id": int, "cache_key": str, "attempts": int, "error": str, "last_attempt_at": str,
+        {"story_id": int, "cache_key": str, "attempts": int, "error": str, "last_attempt_at": str,
          "next_attempt_at": str},
-        pk="entry_id",
-        foreign_keys=[("entry_id", "entries", "id")],
+        pk="story_id",
+        foreign_keys=[("story_id", "stories", "id")],
     )
     db["llm_calls"].create(
         {"id": int, "at": str, "model": str, "prompt_name": str, "prompt_version": str, "mode": str,
@@ -181,7 +200,7 @@ MIGRATIONS: list[Migration] = [
     ("002_fetch_log", m002_fetch_log),
     ("003_feed_ttl", m003_feed_ttl),
     ("004_extractions", m004_extractions),
-    ("005_cards_and_llm_log", m005_cards_and_llm_log),
+    ("005_stories_cards_and_llm_log", m005_stories_cards_and_llm_log),
 ]
 
 

@@ -1,8 +1,10 @@
-"""One summarize run: entries with final text -> grounded cards in the store.
+"""One summarize run: stories -> grounded cards in the store, one call per story.
 
-For each entry the card's cache key is (source text hash, prompt version, model):
-an entry whose card already has that key costs nothing, and a card written for the
-same text under another entry is reused without a call. Otherwise:
+A story's card is written from its richest source (the longest article text). Its
+cache key is (source text hash, prompt version, model): a story whose card already
+has that key costs nothing, and a card written for the same text under another story
+is reused without a call. When a richer source joins a story, its card is refreshed,
+at most once per ``refresh_interval_hours``. Otherwise:
 
 1. with an LLM: the prompt is built from the versioned templates, the answer is
    validated (pydantic) and repaired once if needed, then grounded; a card with too
@@ -45,7 +47,7 @@ from .prompts import Prompt, card_prompt, estimate_tokens, repair_messages, vers
 
 @dataclass
 class CardOutcome:
-    entry_id: int
+    story_id: int
     result: str  # llm | offline | fallback | reused | failed | waiting
     label: str = ""  # "N of M claims verified"
     error: str | None = None
@@ -139,14 +141,19 @@ class Summarizer:
 
     # -- planning -------------------------------------------------------------
     def plan(self, now: datetime, limit: int | None) -> list[tuple[CardSubject, str, str]]:
+        """Stories whose card is missing or stale, and not waiting for a retry or refresh."""
+        refresh = timedelta(hours=self.settings.summarize.refresh_interval_hours)
         todo = []
-        for subject, current_key, retry_at, failed_key in card_subjects(self.store):
+        for subject, state in card_subjects(self.store):
             source = source_hash(subject)
             key = cache_key(source, self.version, self.model)
-            if current_key == key:
+            if state.key == key:
                 continue
-            if failed_key == key and retry_at and parse_iso(retry_at) > now:
+            if state.failed_key == key and state.retry_at and parse_iso(state.retry_at) > now:
                 continue
+            same_writer = state.model == self.model and state.prompt_version == self.version
+            if state.key and same_writer and parse_iso(state.created_at) + refresh > now:
+                continue  # a richer source arrived: refresh the card, but at most once per interval
             todo.append((subject, source, key))
         return todo[:limit] if limit else todo
 
@@ -163,10 +170,10 @@ class Summarizer:
         except Exception as exc:  # a bug, or the store refusing a write
             message = f"internal error: {type(exc).__name__}: {exc}"
             try:
-                save_failure(self.store, subject.entry_id, key, message, self.clock(), retry_delay)
+                save_failure(self.store, subject.story_id, key, message, self.clock(), retry_delay)
             except Exception:
                 pass
-            return CardOutcome(subject.entry_id, "failed", error=message)
+            return CardOutcome(subject.story_id, "failed", error=message)
 
     async def _write(self, subject: CardSubject, source: str, key: str) -> CardOutcome:
         now = self.clock()
@@ -174,43 +181,43 @@ class Summarizer:
         if existing is not None:
             card = Card(**_card_fields(existing))
             self._save(subject, card, source, key, existing["fallback_reason"], now)
-            return CardOutcome(subject.entry_id, "reused", card.verified_label)
+            return CardOutcome(subject.story_id, "reused", card.verified_label)
         if self.client is None:
             card = self._offline(subject)
             self._save(subject, card, source, key, None, now)
-            return CardOutcome(subject.entry_id, "offline", card.verified_label)
+            return CardOutcome(subject.story_id, "offline", card.verified_label)
         if self.abort:
-            return CardOutcome(subject.entry_id, "waiting", error=self.abort)
+            return CardOutcome(subject.story_id, "waiting", error=self.abort)
         prompt = self.prompt_for(subject)
         estimate = prompt.estimated_input_tokens + self.settings.llm.max_output_tokens
         if self.spent + self.in_flight + estimate > self.budget:
-            return CardOutcome(subject.entry_id, "waiting", error="token budget of this run spent")
+            return CardOutcome(subject.story_id, "waiting", error="token budget of this run spent")
         self.in_flight += estimate
         try:
             draft = await self._ask(subject, prompt)
         except (SkippedCall, BudgetSpent) as exc:
-            return CardOutcome(subject.entry_id, "waiting", error=str(exc))
+            return CardOutcome(subject.story_id, "waiting", error=str(exc))
         except LLMError as exc:
             if isinstance(exc, LLMRequestError) and exc.status in FATAL_STATUSES:
                 self.abort = str(exc)
-            save_failure(self.store, subject.entry_id, key, str(exc), now, retry_delay)
-            return CardOutcome(subject.entry_id, "failed", error=str(exc))
+            save_failure(self.store, subject.story_id, key, str(exc), now, retry_delay)
+            return CardOutcome(subject.story_id, "failed", error=str(exc))
         finally:
             self.in_flight -= estimate
         card = ground(draft, subject.title, subject.text, writer="llm")
         if is_publishable(card, self.rules):
             self._save(subject, card, source, key, None, now)
-            return CardOutcome(subject.entry_id, "llm", card.verified_label)
+            return CardOutcome(subject.story_id, "llm", card.verified_label)
         reason = f"LLM card rejected: only {card.verified_label}"
         fallback = self._offline(subject)
         fallback.dropped = card.dropped + fallback.dropped
         self._save(subject, fallback, source, key, reason, now)
-        return CardOutcome(subject.entry_id, "fallback", fallback.verified_label, reason)
+        return CardOutcome(subject.story_id, "fallback", fallback.verified_label, reason)
 
     async def _ask(self, subject: CardSubject, prompt: Prompt) -> CardDraft:
         schema = draft_json_schema()
         answer = await self.client.complete(prompt.messages, schema, prompt_name=prompt.name,
-                                            prompt_version=prompt.version, subject=f"entry:{subject.entry_id}")
+                                            prompt_version=prompt.version, subject=f"story:{subject.story_id}")
         # servers that report no usage are charged the estimate
         self._spend(answer.tokens_in + answer.tokens_out
                     or prompt.estimated_input_tokens + self.settings.llm.max_output_tokens)
@@ -225,7 +232,7 @@ class Summarizer:
             try:
                     repaired = await self.client.complete(messages, schema, prompt_name=f"{prompt.name}-repair",
                                                       prompt_version=prompt.version,
-                                                      subject=f"entry:{subject.entry_id}")
+                                                      subject=f"story:{subject.story_id}")
             finally:
                 self.in_flight -= needed
             self._spend(repaired.tokens_in + repaired.tokens_out or needed)
@@ -242,9 +249,8 @@ class Summarizer:
 
     def _save(self, subject: CardSubject, card: Card, source: str, key: str, reason: str | None,
               now: datetime) -> None:
-        save_card(self.store, subject.entry_id, card=card, cache_key=key, source_hash=source,
-                  prompt_version=self.version, model=self.model, text_origin=subject.text_origin,
-                  fallback_reason=reason, now=now)
+        save_card(self.store, subject, card=card, cache_key=key, source_hash=source,
+                  prompt_version=self.version, model=self.model, fallback_reason=reason, now=now)
 
 
 def _card_fields(row: dict) -> dict:

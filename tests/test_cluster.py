@@ -1,0 +1,104 @@
+"""Stories: one event from many outlets is one story; different events stay apart; ids are stable."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from aggregator.clock import UTC
+from aggregator.cluster import ClusterItem, ClusterRules, assign_stories, figures
+
+T0 = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)
+
+
+def item(i, title, lead, hours=0.0, url=None, feed="Wire"):
+    return ClusterItem(i, title, lead, url or f"https://news{i}.example/{i}", T0 + timedelta(hours=hours), feed)
+
+
+LAUNCH = [
+    item(1, "Northwind Labs releases Meridian-3 with a one-million-token context window",
+         "Northwind Labs on Tuesday released Meridian-3, a language model family with a context window of one "
+         "million tokens and prices starting at $0.40 per million input tokens.", 0),
+    item(2, "Meridian-3 is here: Northwind's new model reads a million tokens at once",
+         "The new Meridian-3 models from Northwind Labs can take in a million tokens of context, the company said "
+         "Tuesday, undercutting rivals with input prices from $0.40 per million tokens.", 3),
+    item(3, "Northwind unveils Meridian 3 family, cuts long-context prices",
+         "Northwind Labs has launched its Meridian-3 family of models, which handle a 1M-token context; pricing "
+         "begins at $0.40 per million input tokens.", 7),
+]
+OUTAGE = item(4, "Northwind's Meridian API goes down for three hours",
+              "Developers using Northwind Labs' Meridian API saw errors for about three hours on Thursday after a "
+              "configuration change took down the service in two regions.", 50)
+FUNDING = item(5, "Halcyon AI raises $420 million Series C led by Granite Peak",
+               "Halcyon AI said it raised $420 million in a Series C round led by Granite Peak Capital, valuing the "
+               "open-model start-up at $5.1 billion.", 10)
+
+
+def partition(assigned: dict[int, int]) -> list[set[int]]:
+    groups: dict[int, set[int]] = {}
+    for item_id, story in assigned.items():
+        groups.setdefault(story, set()).add(item_id)
+    return sorted(groups.values(), key=min)
+
+
+def test_paraphrased_headlines_merge_and_different_events_do_not():
+    assigned = assign_stories(LAUNCH + [OUTAGE, FUNDING], [])
+    assert partition(assigned) == [{1, 2, 3}, {4}, {5}]
+
+
+def test_a_late_article_joins_the_existing_story_and_known_items_never_move():
+    first = assign_stories(LAUNCH[:2], [])
+    story = first[1]
+    known = [(i, 100) for i in LAUNCH[:2]]  # stored with real id 100
+    late = assign_stories([LAUNCH[2], OUTAGE], known)
+    assert late[3] == 100 and late[4] < 0
+    assert story == first[2]
+
+
+def test_syndicated_copies_always_merge_and_the_window_is_respected():
+    copy = item(6, FUNDING.title, FUNDING.lead, 60, url=FUNDING.url + "?utm_source=partner")
+    assert partition(assign_stories([FUNDING, copy], [])) == [{5, 6}]
+    much_later = item(7, LAUNCH[0].title, LAUNCH[0].lead + " Again.", 24 * 5)
+    assert len(partition(assign_stories([LAUNCH[0], much_later], []))) == 2
+
+
+def test_figures_tell_events_of_one_company_apart():
+    assert figures("raised $420M, up 40%") == figures("raised $420 million, up 40 percent") == {"$4.2e+08", "40%"}
+    pay = item(8, "Halcyon AI sets a $22 hourly pay floor for contractors",
+               "Halcyon AI will pay its contractors at least $22 an hour, the company said.", 12)
+    assert len(partition(assign_stories([FUNDING, pay], [], ClusterRules()))) == 2
+
+
+def test_sample_web_stories_match_the_ground_truth(tmp_path):
+    from aggregator.clock import system_clock
+    from aggregator.config import settings_from_dict
+    from aggregator.demo.server import SampleWeb
+    from aggregator.pipeline import open_settings_store, run_cluster, run_extract, run_fetch
+
+    truth = json.loads((Path(__file__).parents[1] / "aggregator/demo/data/events.json").read_text())
+    with SampleWeb() as web:
+        settings = settings_from_dict({"database": {"path": str(tmp_path / "d.db")},
+                                       "network": {"allow_private_networks": True},
+                                       "extract": {"per_host_delay_seconds": 0}, "feeds": web.feed_urls()},
+                                      base_dir=tmp_path)
+        with open_settings_store(settings, system_clock) as store:
+            run_fetch(settings, store, system_clock)
+            run_extract(settings, store, system_clock)
+            first = run_cluster(settings, store, system_clock)
+            story_of = {}
+            for row in store.query("select url, story_id from entries"):
+                parts = row["url"].rstrip("/").split("/")
+                story_of[f"{parts[3]}/{parts[-1]}"] = row["story_id"]
+            slugs = dict(store.db.execute("select id, slug from stories").fetchall())
+            again = run_cluster(settings, store, system_clock)
+            assert again.entries == 0 and dict(store.db.execute("select id, slug from stories").fetchall()) == slugs
+    assert first.entries == 40
+    for event in truth["events"]:
+        stories = {story_of[a] for a in event["articles"]}
+        assert len(stories) == 1, (event["id"], stories)
+    events_by_story: dict[int, list[str]] = {}
+    for event in truth["events"]:
+        events_by_story.setdefault(story_of[event["articles"][0]], []).append(event["id"])
+    merged = {s: e for s, e in events_by_story.items() if len(e) > 1}
+    assert merged == {}, merged

@@ -21,6 +21,7 @@ from .clock import system_clock
 from .console import cell as _cell
 from .config import Settings, default_config_path, load_settings
 from .errors import AggregatorError
+from .export import export_stories
 from .fetch.guard import AddressPolicy, check_url
 from .opml import export_opml, parse_opml
 from .pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_summarize
@@ -313,6 +314,14 @@ def status(app: App, as_json: bool) -> None:
                f"{llm['tokens_out']} out, estimated cost {cost}")
     for feed in data["failing_feeds"]:
         click.echo(f"  failing feed {feed['id']} {feed['url']}: {feed['last_error']}")
+
+
+@cli.command("export")
+@click.option("--json", "as_json", is_flag=True, help="JSON (the only format so far)")
+@click.pass_obj
+def export_command(app: App, as_json: bool) -> None:
+    """Stories with their sources, cards, dropped claims, related updates and rank, as JSON."""
+    _emit_json(export_stories(app.settings, app.store, app.clock()))
 
 
 # ---------------------------------------------------------------- entries

@@ -191,3 +191,24 @@ def test_summarize_dry_run_then_run_and_status(tmp_path, server):
         shown = json.loads(aggregator(tmp_path, "entries", "show", str(entry["id"]), "--json").stdout)
         assert shown["card"]["writer"] == "llm" and shown["card_meta"]["model"] == "m1"
         assert "dropped" not in shown["card"] and isinstance(shown["dropped_claims"], list)
+
+
+def test_export_json_shape_on_the_demo(tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    aggregator(tmp_path, "demo", "--dir", "run", "--port", str(port))
+    data = json.loads(aggregator(tmp_path, "--config", "run/config.toml", "export", "--json").stdout)
+    stories = data["stories"]
+    assert 20 <= len(stories) < 40
+    for story in stories:
+        for key in ("id", "slug", "title", "sources", "card", "dropped_claims", "related", "thread", "rank"):
+            assert key in story
+        assert story["card"] is not None and "dropped" not in story["card"] and "dropped_claims" not in story["card"]
+        assert all({"url", "publisher", "published_at"} <= set(s) for s in story["sources"])
+        assert story["id"] not in [r["id"] for r in story["related"]]
+        assert story["path"] == f"stories/{story['slug']}/"
+    multi = [s for s in stories if len(s["sources"]) >= 3]
+    assert multi and max(stories, key=lambda s: s["rank"]["score"])["rank"]["parts"]["independent_sources"] >= 3

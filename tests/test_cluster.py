@@ -102,3 +102,40 @@ def test_sample_web_stories_match_the_ground_truth(tmp_path):
         events_by_story.setdefault(story_of[event["articles"][0]], []).append(event["id"])
     merged = {s: e for s, e in events_by_story.items() if len(e) > 1}
     assert merged == {}, merged
+
+
+def info(i, title, days, entities=(), topics=(), feeds=(1,), weight=1.0):
+    from aggregator.related import StoryInfo, entity_keys
+
+    moment = T0 + timedelta(days=days)
+    return StoryInfo(i, f"s{i}", title, moment, moment, entity_keys(list(entities), title), frozenset(topics),
+                     frozenset(feeds), weight)
+
+
+def test_related_updates_exclude_the_story_itself_and_the_thread_looks_back():
+    from aggregator.related import related_stories, thread
+
+    launch = info(1, "Northwind Labs releases Meridian-3", 0, ["Northwind Labs", "Meridian-3"], ["models"])
+    outage = info(2, "Northwind's Meridian API goes down for three hours", 3, ["Northwind Labs", "Meridian"], ["outages"])
+    office = info(3, "Northwind Labs opens a Lisbon office", 5, ["Northwind Labs", "Lisbon"], ["business"])
+    other = info(4, "Halcyon AI raises $420 million", 1, ["Halcyon AI"], ["funding"])
+    stories = [launch, outage, office, other]
+    related = [s.id for s, _ in related_stories(outage, stories)]
+    assert 2 not in related and related[0] == 1 and 4 not in related
+    assert [s.id for s in thread(office, stories)] == [1, 2]  # earlier ones only, oldest first
+    assert thread(launch, stories) == []
+
+
+def test_weekly_ranking_counts_independent_sources_weight_and_recency():
+    from aggregator.related import rank
+
+    now = T0 + timedelta(days=2)
+    wide = info(1, "Covered by three outlets", 0, feeds=(1, 2, 3))
+    heavy = info(2, "One outlet with weight 2", 0, feeds=(4,), weight=2.0)
+    fresh = info(3, "One outlet, this morning", 2, feeds=(5,))
+    old = info(4, "One outlet, two days ago", 0, feeds=(6,))
+    ranked = rank([old, fresh, heavy, wide], now)
+    assert [r.story.id for r in ranked] == [1, 2, 3, 4]
+    top = ranked[0]
+    assert top.parts["independent_sources"] == 3 and "3 independent source(s)" in top.explanation
+    assert top.score == round(top.parts["coverage_points"] + top.parts["recency_points"], 3)

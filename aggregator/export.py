@@ -1,0 +1,84 @@
+"""`aggregator export --json`: every story with its sources, card, relations and rank.
+
+The JSON shape other programs rely on (add fields freely, keep these): ``{"stories":
+[...]}``, each story with ``id``, ``slug``, ``title``, ``sources`` (url, publisher,
+published_at), ``card`` (the published fields only, or null), and the claims that
+failed verification apart, under ``dropped_claims``, never inside ``card``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .clock import parse_iso
+from .config import Settings
+from .related import StoryInfo, entity_keys, rank, related_stories, thread
+from .store import Store
+from .store.stories import story_rows, story_sources
+
+
+def iso_week(moment: datetime, timezone: str) -> str:
+    year, week, _ = moment.astimezone(ZoneInfo(timezone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def load_story_infos(store: Store) -> tuple[list[dict], dict[int, list[dict]], dict[int, dict], list[StoryInfo]]:
+    stories = story_rows(store)
+    sources = story_sources(store)
+    cards = {r["story_id"]: r for r in store.query("select * from cards")}
+    infos = []
+    for story in stories:
+        card = json.loads(cards[story["id"]]["card_json"]) if story["id"] in cards else {}
+        rows = sources.get(story["id"], [])
+        feeds = {r["feed_id"]: (r["weight"] if r["weight"] is not None else 1.0) for r in rows}
+        infos.append(StoryInfo(
+            id=story["id"], slug=story["slug"], title=story["title"] or "",
+            first_published=parse_iso(story["first_published_at"]), last_published=parse_iso(story["last_published_at"]),
+            entities=entity_keys(card.get("entities"), story["title"] or ""),
+            topics=frozenset(t.lower() for t in card.get("topics", [])),
+            feeds=frozenset(feeds), feed_weight=(sum(feeds.values()) / len(feeds)) if feeds else 1.0,
+        ))
+    return stories, sources, cards, infos
+
+
+def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
+    stories, sources, cards, infos = load_story_infos(store)
+    by_id = {info.id: info for info in infos}
+    ranks = {r.story.id: r for r in rank(infos, now)}
+    out = []
+    for story in stories:
+        info = by_id[story["id"]]
+        card_row = cards.get(story["id"])
+        card = json.loads(card_row["card_json"]) if card_row else None
+        out.append({
+            "id": story["id"],
+            "slug": story["slug"],
+            "title": story["title"],
+            "path": f"stories/{story['slug']}/",
+            "week": iso_week(info.first_published, settings.site.timezone),
+            "first_published_at": story["first_published_at"],
+            "last_published_at": story["last_published_at"],
+            "sources": [
+                {"url": s["url"], "publisher": s["publisher"], "published_at": s["published_at"], "title": s["title"],
+                 "entry_id": s["entry_id"], "text_origin": s["text_origin"]}
+                for s in sources.get(story["id"], [])
+            ],
+            "card": card,
+            "card_meta": None if card_row is None else {
+                "writer": card_row["writer"], "model": card_row["model"], "source_entry_id": card_row["entry_id"],
+                "text_origin": card_row["text_origin"], "fallback_reason": card_row["fallback_reason"],
+                "label": f"AI-generated from the source article; {card_row['claims_verified']} of "
+                         f"{card_row['claims_total']} claims verified",
+                "created_at": card_row["created_at"],
+            },
+            "dropped_claims": json.loads(card_row["dropped_json"]) if card_row else [],
+            "related": [{"id": other.id, "slug": other.slug, "title": other.title, "score": round(score, 3)}
+                        for other, score in related_stories(info, infos)],
+            "thread": [{"date": other.first_published.date().isoformat(), "id": other.id, "slug": other.slug,
+                        "title": other.title, "path": f"stories/{other.slug}/"} for other in thread(info, infos)],
+            "rank": {"score": ranks[story["id"]].score, "parts": ranks[story["id"]].parts,
+                     "explanation": ranks[story["id"]].explanation},
+        })
+    return {"generated_at": now.isoformat(), "stories": out}

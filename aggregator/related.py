@@ -1,0 +1,132 @@
+"""Related updates, the thread of earlier stories, and the weekly ranking. Pure.
+
+- **Related updates**: for a story, the other stories of the last weeks that share
+  its entities (companies, products, people) or topics, best first, never itself.
+- **Thread**: the earlier stories about the same subject, as dated links into our
+  own archive, so a card's timeline can say "Nov 10: Meridian-3 launched" beside the
+  dated events of the source itself.
+- **Weekly ranking**: independent sources (distinct feeds) count most, scaled by the
+  feeds' configured weight, plus recency; every score comes with its parts, so
+  `export --json` can show why a story ranks where it does.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+_NAME = re.compile(r"\b[A-Z][\w\-]*[A-Za-z0-9](?:\s+[A-Z0-9][\w\-]*)*")
+_COMMON = frozenset("""a an the in on at for with how why what when this that it its as after new why ai
+we our your you i is are was were be to of and or but from by into over about says said""".split())
+
+
+@dataclass(frozen=True)
+class StoryInfo:
+    id: int
+    slug: str
+    title: str
+    first_published: datetime
+    last_published: datetime
+    entities: frozenset[str]
+    topics: frozenset[str]
+    feeds: frozenset[int] = frozenset()  # distinct source feeds
+    feed_weight: float = 1.0  # mean configured weight of those feeds
+
+
+def title_entities(title: str) -> set[str]:
+    """Capitalised names in a title, lower-cased; a headline's first common word excluded."""
+    found = set()
+    title = re.sub(r"(\w)['’]s\b", r"\1", title)  # Northwind's -> Northwind
+    for match in _NAME.finditer(title):
+        words = [w for w in match.group(0).split() if w.lower() not in _COMMON]
+        if words:
+            found.add(" ".join(words).lower())
+            found.update(w.lower() for w in words if len(w) > 2)
+    return found
+
+
+def entity_keys(entities: list[str] | None, title: str) -> frozenset[str]:
+    keys = set(title_entities(title))
+    for entity in entities or []:
+        entity = entity.lower().strip()
+        if entity:
+            keys.add(entity)
+            keys.update(w for w in entity.split() if len(w) > 2 and w not in _COMMON)
+    # a product's versions are one subject: "meridian-3" also counts as "meridian"
+    keys.update(base for key in list(keys) if (base := re.sub(r"[\s-]*v?\d+(\.\d+)*$", "", key)) and base != key)
+    return frozenset(keys)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def relatedness(a: StoryInfo, b: StoryInfo) -> float:
+    return 0.75 * _jaccard(a.entities, b.entities) + 0.25 * _jaccard(a.topics, b.topics)
+
+
+def related_stories(story: StoryInfo, others: list[StoryInfo], *, limit: int = 5,
+                    window: timedelta = timedelta(weeks=4), minimum: float = 0.08) -> list[tuple[StoryInfo, float]]:
+    scored = [
+        (other, relatedness(story, other)) for other in others
+        if other.id != story.id and abs(other.first_published - story.first_published) <= window
+    ]
+    scored = [(o, s) for o, s in scored if s >= minimum and (o.entities & story.entities)]
+    scored.sort(key=lambda pair: (-pair[1], -pair[0].first_published.timestamp(), pair[0].id))
+    return scored[:limit]
+
+
+def thread(story: StoryInfo, others: list[StoryInfo], *, limit: int = 5,
+           window: timedelta = timedelta(days=90), minimum: float = 0.12) -> list[StoryInfo]:
+    """Earlier stories on the same subject, oldest first."""
+    earlier = [
+        other for other in others
+        if other.id != story.id and other.first_published < story.first_published
+        and story.first_published - other.first_published <= window
+        and relatedness(story, other) >= minimum and (other.entities & story.entities)
+    ]
+    earlier.sort(key=lambda other: relatedness(story, other), reverse=True)
+    return sorted(earlier[:limit], key=lambda other: other.first_published)
+
+
+@dataclass(frozen=True)
+class RankWeights:
+    per_source: float = 10.0  # points for each independent source after the first...
+    first_source: float = 10.0
+    recency: float = 5.0  # ... plus up to this much for a story from the last hours
+    recency_half_life: timedelta = timedelta(days=2)
+
+
+@dataclass
+class Ranked:
+    story: StoryInfo
+    score: float
+    parts: dict[str, float] = field(default_factory=dict)
+    explanation: str = ""
+
+
+def rank(stories: list[StoryInfo], now: datetime, weights: RankWeights = RankWeights()) -> list[Ranked]:
+    ranked = []
+    for story in stories:
+        independent = max(len(story.feeds), 1)
+        coverage = (weights.first_source + weights.per_source * math.log2(independent)) * story.feed_weight
+        age = max((now - story.last_published).total_seconds(), 0.0)
+        recency = weights.recency * 0.5 ** (age / weights.recency_half_life.total_seconds())
+        score = round(coverage + recency, 3)
+        ranked.append(Ranked(story, score, {
+            "independent_sources": independent, "feed_weight": round(story.feed_weight, 3),
+            "coverage_points": round(coverage, 3), "recency_points": round(recency, 3),
+        }, f"{independent} independent source(s) x feed weight {story.feed_weight:g} -> {coverage:.1f} points, "
+           f"+{recency:.1f} for recency"))
+    ranked.sort(key=lambda r: (-r.score, -r.story.last_published.timestamp(), r.story.id))
+    return ranked
+
+
+def by_topic(ranked: list[Ranked], topic_of) -> dict[str, list[Ranked]]:
+    """Ranked stories grouped by their main topic; groups ordered by their best story."""
+    groups: dict[str, list[Ranked]] = {}
+    for item in ranked:
+        groups.setdefault(topic_of(item.story) or "other", []).append(item)
+    return dict(sorted(groups.items(), key=lambda kv: -kv[1][0].score))

@@ -24,7 +24,7 @@ from .errors import AggregatorError
 from .export import export_stories
 from .fetch.guard import AddressPolicy, check_url
 from .opml import export_opml, parse_opml
-from .pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_summarize
+from .pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_once, run_summarize
 from .status import collect_status
 from .store import entries as entry_store
 from .store import feeds as feed_store
@@ -314,6 +314,24 @@ def status(app: App, as_json: bool) -> None:
                f"{llm['tokens_out']} out, estimated cost {cost}")
     for feed in data["failing_feeds"]:
         click.echo(f"  failing feed {feed['id']} {feed['url']}: {feed['last_error']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def run(app: App, as_json: bool) -> None:
+    """One full pass of every stage: fetch, extract, cluster, summarize."""
+    result = run_once(app.settings, app.store, app.clock)
+    if as_json:
+        _emit_json(result)
+        return
+    f, x, c, s = result["fetch"], result["extract"], result["cluster"], result["summarize"]
+    click.echo(f"fetch: {f['feeds_checked']} feeds, {f['new_entries']} new entries, {f['errors']} errors")
+    click.echo(f"extract: {x['processed']} entries, {x['from_article']} from the page, {x['failed']} failed")
+    click.echo(f"cluster: {c['entries']} entries into {c['stories']} stories ({c['new_stories']} new)")
+    click.echo(f"summarize: {s['planned']} cards, {s['failed']} failed, {s['waiting']} waiting; {s['calls']} LLM calls")
+    if f["errors"] or x["failed"] or s["failed"] or s["aborted"]:
+        sys.exit(1)
 
 
 @cli.command("export")

@@ -191,6 +191,10 @@ def test_summarize_dry_run_then_run_and_status(tmp_path, server):
         shown = json.loads(aggregator(tmp_path, "entries", "show", str(entry["id"]), "--json").stdout)
         assert shown["card"]["writer"] == "llm" and shown["card_meta"]["model"] == "m1"
         assert "dropped" not in shown["card"] and isinstance(shown["dropped_claims"], list)
+        # one full pass: nothing new anywhere, no calls
+        full = aggregator(tmp_path, "run", "--json")
+        passes = json.loads(full.stdout)
+        assert passes["summarize"]["calls"] == 0 and passes["cluster"]["entries"] == 0
 
 
 def test_export_json_shape_on_the_demo(tmp_path):

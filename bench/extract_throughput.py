@@ -32,23 +32,19 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import math
 import multiprocessing
 import multiprocessing.forkserver
 import os
-import pstats
 import resource
-import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fetch_refresh import HelperSampler  # noqa: E402
+from fetch_refresh import HelperSampler, dump_profile, mb  # noqa: E402
 from newsweb import NewsWeb, WebConfig, host_address  # noqa: E402
 
 from aggregator.clock import system_clock  # noqa: E402
@@ -202,7 +198,7 @@ def timed_extract(settings: Settings, web: NewsWeb, pages: int, profile_dir: Pat
         "helpers": sampler.summary(), "concurrent_workers_kb": sampler.concurrent_workers_kb,
         "concurrent_all_kb": sampler.concurrent_all_kb,
         "server": server_delta(server_before, web.stats()), "rows": rows,
-        "profile": dump_profile(profiler, profile_dir) if profiler and profile_dir else "",
+        "profile": dump_profile(profiler, profile_dir, "extract") if profiler and profile_dir else "",
     }
 
 
@@ -211,22 +207,7 @@ def server_delta(before: dict, after: dict) -> dict:
     return {k: after.get(k, 0) - before.get(k, 0) for k in keys}
 
 
-def dump_profile(profiler: cProfile.Profile, directory: Path) -> str:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "extract.prof"
-    profiler.dump_stats(str(path))
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    stats.sort_stats("tottime").print_stats(20)
-    stats.sort_stats("cumulative").print_stats(30)
-    return f"--- cProfile of the client's main thread (saved to {path}) ---\n{out.getvalue()}"
-
-
 # --------------------------------------------------------------------------- output
-
-
-def mb(kb: float) -> str:
-    return f"{kb / 1024:.0f} MB"
 
 
 def latency_floor(config: WebConfig, pages: int, delay: float) -> float:

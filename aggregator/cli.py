@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -68,6 +69,17 @@ class App:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+@contextmanager
+def _progress(label: str, *, quiet: bool):
+    """A progress bar on stderr when it is a terminal; yields (on_start, on_done) callbacks."""
+    console = Console(stderr=True)
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, disable=quiet or not console.is_terminal, transient=True)
+    with bar:
+        task = bar.add_task(label, total=None)
+        yield (lambda total: bar.update(task, total=total)), (lambda _outcome: bar.advance(task))
 
 
 def _emit_json(data) -> None:
@@ -188,16 +200,9 @@ def feeds_export(app: App) -> None:
 @click.pass_obj
 def fetch(app: App, everything: bool, as_json: bool) -> None:
     """Poll the feeds that are due. Exit code 1 if any feed failed."""
-    console = Console(stderr=True)
-    progress = Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, disable=as_json or not console.is_terminal, transient=True)
-    with progress:
-        task = progress.add_task("fetch", total=None)
-        report = run_fetch(
-            app.settings, app.store, app.clock, everything=everything,
-            on_start=lambda n: progress.update(task, total=n),
-            on_done=lambda _: progress.advance(task),
-        )
+    with _progress("fetching", quiet=as_json) as (on_start, on_done):
+        report = run_fetch(app.settings, app.store, app.clock, everything=everything,
+                           on_start=on_start, on_done=on_done)
     if as_json:
         _emit_json(report.as_dict())
     else:
@@ -220,14 +225,8 @@ def fetch(app: App, everything: bool, as_json: bool) -> None:
 @click.pass_obj
 def extract(app: App, limit: int | None, as_json: bool) -> None:
     """Fetch and extract the full text of new, changed and due-for-retry entries."""
-    console = Console(stderr=True)
-    progress = Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, disable=as_json or not console.is_terminal, transient=True)
-    with progress:
-        task = progress.add_task("extract", total=None)
-        report = run_extract(app.settings, app.store, app.clock, limit=limit,
-                             on_start=lambda n: progress.update(task, total=n),
-                             on_done=lambda _: progress.advance(task))
+    with _progress("extracting", quiet=as_json) as (on_start, on_done):
+        report = run_extract(app.settings, app.store, app.clock, limit=limit, on_start=on_start, on_done=on_done)
     if as_json:
         _emit_json(report.as_dict())
         return
@@ -260,14 +259,9 @@ def cluster(app: App, as_json: bool) -> None:
 @click.pass_obj
 def summarize(app: App, limit: int | None, dry_run: bool, as_json: bool) -> None:
     """Write a verified card for every story that has none under the current prompt and model."""
-    console = Console(stderr=True)
-    progress = Progress(TextColumn("writing cards"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, disable=as_json or dry_run or not console.is_terminal, transient=True)
-    with progress:
-        task = progress.add_task("summarize", total=None)
+    with _progress("writing cards", quiet=as_json or dry_run) as (on_start, on_done):
         report = run_summarize(app.settings, app.store, app.clock, limit=limit, dry_run=dry_run,
-                               on_start=lambda n: progress.update(task, total=n),
-                               on_done=lambda _: progress.advance(task))
+                               on_start=on_start, on_done=on_done)
     if as_json:
         _emit_json(report.as_dict())
     elif dry_run:

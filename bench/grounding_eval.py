@@ -7,14 +7,15 @@ A perturbation set built from real article text:
   a message when absent) and the project's demo articles
   (``aggregator/demo/data/articles.json``: title + body paragraphs);
 - per article, up to ``--per-article`` sentences of 40-350 characters (a seeded
-  sample); each sentence is the evidence of the claims made from it.
+  sample; not split after "Mr." or "Oct."); each sentence is the evidence of the
+  claims made from it.
 
 True claims, which must be kept:
 
 - ``sentence``: the sentence itself; ``clause``: its longest comma-separated clause;
 - reformulations: ``numbers reformatted`` ("40%" <-> "40 percent", "$420 million" ->
   "$420M", "1.2 million" -> "1,200,000", "1,200" -> "1200", 2..20 <-> words, "3rd" ->
-  "third"), ``dates reordered`` ("November 10, 2026" <-> "10 November 2026", "Nov. 10"
+  "third", "March 14" -> "March fourteenth"), ``dates reordered`` ("November 10, 2026" <-> "10 November 2026", "Nov. 10"
   -> "10 November", ISO -> words), ``quote/dash style`` (straight <-> curly quotes,
   em/en dash -> "-"/"--", in claim and evidence), ``leading clause dropped``,
   ``possessive rewritten`` ("Forge’s margins" -> "the margins of Forge"), ``all of the
@@ -30,12 +31,18 @@ Perturbed claims, which must be dropped (evidence = the true sentence unless sai
 - ``timeline date shifted``: the timeline entry's date field shifted the same way;
 - ``name replaced``: a proper name of the article replaced by an invented one;
 - ``quote word changed``: the claim is true, one word of its evidence is changed;
-- ``quote fabricated``: the claim is true, its evidence is a sentence of another article.
+- ``quote fabricated``: the claim is true, its evidence is a sentence of another article;
+- ``number from elsewhere``: one numeral replaced by one the article states elsewhere
+  but the sentence does not (a claim's numbers must be in its evidence);
+- ``count made a percent``: "40 employees" -> "40% employees", when the article never
+  states 40 as a percentage;
+- ``short fragment invented``: the claim is true, its evidence is elided with a short
+  invented fragment between true ones ("start ... 2031 ... end").
 
-A perturbation is only made when the changed fact does not occur anywhere in the
-article (checked here with plain string searches, independent of the module under
-test): a change to a value the article states elsewhere cannot be caught by a
-source-level check, and counting it would measure the article, not the checker.
+Except for ``number from elsewhere``, a perturbation is only made when the changed
+fact does not occur anywhere in the article (checked here with plain string searches,
+independent of the module under test): counting a change to a value the article
+states elsewhere would measure the article, not the checker.
 
 Every claim is scored by calling ``ground()`` on a ``CardDraft`` that holds it (as
 ``what_changed``, or as ``timeline`` for the timeline kinds). Printed: counts and
@@ -73,7 +80,8 @@ TRUE_KINDS = ("sentence", "clause", "numbers reformatted", "dates reordered", "q
               "leading clause dropped", "possessive rewritten", "all of the above", "elided evidence",
               "timeline event")
 FALSE_KINDS = ("number changed", "date shifted", "timeline date shifted", "name replaced",
-               "quote word changed", "quote fabricated")
+               "quote word changed", "quote fabricated", "number from elsewhere", "count made a percent",
+               "short fragment invented")
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
@@ -84,6 +92,10 @@ MONTH_RE = r"(January|February|March|April|May|June|July|August|September|Octobe
 WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+DAY_ORDINALS = [""] + "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth \
+fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split() + [
+    f"twenty-{w}" for w in "first second third fourth fifth sixth seventh eighth ninth".split()] + [
+    "thirtieth", "thirty-first"]
 ORDINALS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
             "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth"}
 FAKE_NAMES = ["Halvorsen", "Quennell", "Brightwater", "Okonkwo", "Dunleavy", "Vantrell", "Maribeth", "Zorlani",
@@ -142,8 +154,10 @@ def load_articles() -> list[Article]:
     return articles
 
 
-SENTENCE_SPLIT = re.compile(r"(?<!\b[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<=[.!?])[\"'”’)]*\s+"
-                            r"(?=[\"“‘(]?[A-Z0-9])")
+NO_SPLIT_AFTER = ("Mr", "Mrs", "Ms", "Dr", "St", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept",
+                  "Oct", "Nov", "Dec")  # "Oct. 5, 2019" is one sentence, not a sentence and "5, 2019, ..."
+SENTENCE_SPLIT = re.compile(r"(?<!\b[A-Z]\.)" + "".join(rf"(?<!\b{w}\.)" for w in NO_SPLIT_AFTER)
+                            + r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
 def sentences(article: Article) -> list[str]:
@@ -199,6 +213,8 @@ def reformat_numbers(text: str) -> str:
     text = re.sub(r"\b(" + "|".join(SMALL[2:]) + r")\b(?!-)",
                   lambda m: str(SMALL.index(m.group(1).lower())) if m.group(1).islower() else m.group(1), text)
     text = re.sub(r"\b(" + "|".join(ORDINALS) + r")\b", lambda m: ORDINALS[m.group(1)], text)
+    text = re.sub(MONTH_RE + r" ([1-9]|[12]\d|3[01])\b(?![.:/]?\d|[–-]\d|\s*(?:%|percent))",
+                  lambda m: f"{m.group(1)} {DAY_ORDINALS[int(m.group(2))]}", text)
     return text
 
 
@@ -215,7 +231,7 @@ def reorder_dates(text: str) -> str:
                   lambda m: f"{int(m.group(2))} {MONTHS[_month_number(m.group(1)) - 1]} {m.group(3)}", text)
     text = re.sub(r"\b(\d{1,2}) " + MONTH_RE + r" (\d{4})\b",
                   lambda m: f"{MONTHS[_month_number(m.group(2)) - 1]} {int(m.group(1))}, {m.group(3)}", text)
-    text = re.sub(MONTH_RE + r" (\d{1,2})\b(?![,\d])",
+    text = re.sub(MONTH_RE + r" (\d{1,2})\b(?![,\d]|[–-]\d)",
                   lambda m: f"{int(m.group(2))} {MONTHS[_month_number(m.group(1)) - 1]}", text)
     return text
 
@@ -392,6 +408,47 @@ def replace_name(sentence: str, article: str, rng: random.Random) -> str | None:
     return sentence[:m.start()] + rng.choice(fakes) + sentence[m.end():]
 
 
+NUMERAL = re.compile(r"(?<![\w.,$€£/-])\d{1,3}(?:,\d{3})*(?:\.\d+)?(?![\w%/-]|[.,]\d)")
+
+
+def stated_in(value: str, text: str) -> bool:
+    """Whether a text states this value as a numeral or a number word, in any form."""
+    return bool(numeral_in_article(value.replace(",", ""), text))
+
+
+def borrow_number(sentence: str, article: str, rng: random.Random) -> str | None:
+    """A numeral of the sentence replaced by one the article states elsewhere, but not in
+    this sentence: the claim's facts are in the article, not in its evidence."""
+    spots = list(NUMERAL.finditer(sentence))
+    elsewhere = sorted({m.group(0) for m in NUMERAL.finditer(article)
+                        if not re.fullmatch(r"(?:19|20)\d\d", m.group(0)) and not stated_in(m.group(0), sentence)})
+    if not spots or not elsewhere:
+        return None
+    m = rng.choice(spots)
+    return sentence[:m.start()] + rng.choice(elsewhere) + sentence[m.end():]
+
+
+def add_percent(sentence: str, article: str, rng: random.Random) -> str | None:
+    """A count made a percentage ("40 employees" -> "40% employees") the article never states."""
+    spots = [m for m in NUMERAL.finditer(sentence) if not re.fullmatch(r"(?:19|20)\d\d", m.group(0))
+             and not re.match(r"\s*(?:%|percent|per cent|million|billion|thousand)", sentence[m.end():])
+             and not re.search(rf"(?<![\d.]){re.escape(m.group(0))}\s*(?:%|percent|per cent)", article)]
+    if not spots:
+        return None
+    m = rng.choice(spots)
+    return sentence[:m.end()] + "%" + sentence[m.end():]
+
+
+def invent_short_fragment(sentence: str, article: str, rng: random.Random) -> str | None:
+    """An elided quote with a short invented fragment between true ones: "start ... 2031 ... end"."""
+    elided = elide(sentence)
+    years = [str(y) for y in range(2030, 2040) if str(y) not in article]
+    if not elided or not years:
+        return None
+    head, tail = elided.split(" ... ", 1)
+    return f"{head} ... {rng.choice(years)} ... {tail}"
+
+
 def change_quote_word(sentence: str, article: str, rng: random.Random) -> str | None:
     words = list(re.finditer(r"\b[a-z]{5,}\b", sentence))
     if not words:
@@ -460,6 +517,11 @@ def cases_for(article: Article, others: list[str], rng: random.Random, per_artic
         foreign = [s for s in others if s.lower() not in source.lower()]
         if foreign:
             add("quote fabricated", sentence, rng.choice(foreign))
+        add("number from elsewhere", borrow_number(sentence, source, rng))
+        add("count made a percent", add_percent(sentence, source, rng))
+        invented = invent_short_fragment(sentence, source, rng)
+        if invented:
+            add("short fragment invented", sentence, invented)
     return cases
 
 

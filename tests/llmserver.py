@@ -38,7 +38,10 @@ class Stall:
 def article_of(request: dict) -> str:
     user = request["messages"][1]["content"]
     match = re.search(r"<<<ARTICLE (\w+)>>>\n(.*)\n<<<END ARTICLE \1>>>", user, re.S)
-    return match.group(2) if match else ""
+    if not match:
+        return ""
+    block = match.group(2)  # "Publisher: …\nPublished: …\nTitle: …\n\n<text>"
+    return block.split("\n\n", 1)[1] if block.startswith("Publisher:") and "\n\n" in block else block
 
 
 def sentences(text: str) -> list[str]:

@@ -328,6 +328,16 @@ def run(app: App, as_json: bool) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.pass_obj
+def build(app: App) -> None:
+    """Render the static site into [site] output_dir, atomically."""
+    from .site.render import build_site
+
+    report = build_site(app.settings, app.store, app.clock())
+    click.echo(f"built {report.pages} pages for {report.stories} stories into {report.output}")
+
+
 @cli.command("export")
 @click.option("--json", "as_json", is_flag=True, help="JSON (the only format so far)")
 @click.pass_obj

@@ -1,0 +1,1 @@
+"""The static site: rendering (render.py) and atomic publishing (publish.py)."""

@@ -1,0 +1,64 @@
+"""Atomic publishing: a visitor never sees a half-built site, a failed build leaves the old one.
+
+``output_dir`` is a symbolic link to the current build under ``.<name>.builds/``. A
+build is written to a fresh folder beside it, and only when it is complete does one
+``rename()`` of a new link over the old one switch the site: rename is atomic on
+POSIX, so every request sees either the old site or the new one. The two newest
+builds are kept (the previous one for a moment's in-flight requests), older ones are
+removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+KEEP_BUILDS = 2
+
+
+def builds_dir(output_dir: Path) -> Path:
+    return output_dir.parent / f".{output_dir.name}.builds"
+
+
+def current_build(output_dir: Path) -> Path | None:
+    if output_dir.is_symlink():
+        target = output_dir.resolve()
+        return target if target.is_dir() else None
+    return None
+
+
+@contextmanager
+def new_build(output_dir: Path) -> Iterator[Path]:
+    """Yield an empty folder to build into; publish it if the block succeeds, discard it if not."""
+    builds = builds_dir(output_dir)
+    builds.mkdir(parents=True, exist_ok=True)
+    folder = builds / f"{time.time_ns():020d}-{os.getpid()}"  # names sort in build order
+    folder.mkdir()
+    try:
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    swap(output_dir, folder)
+    prune(builds, keep={folder, current_build(output_dir)})
+
+
+def swap(output_dir: Path, folder: Path) -> None:
+    if output_dir.exists() and not output_dir.is_symlink():
+        raise FileExistsError(f"{output_dir} is a real folder, not a published site: move it away first")
+    link = output_dir.parent / f".{output_dir.name}.link-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(os.path.relpath(folder, output_dir.parent))
+    os.replace(link, output_dir)
+
+
+def prune(builds: Path, keep: set) -> None:
+    folders = sorted((p for p in builds.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+    for old in folders[KEEP_BUILDS:]:
+        if old not in keep:
+            shutil.rmtree(old, ignore_errors=True)

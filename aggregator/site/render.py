@@ -1,0 +1,146 @@
+"""Render the static site from the store: pages, feeds, sitemap. jinja2 through templating.
+
+Everything from feeds and the LLM reaches the pages as *text* and is escaped by the
+templates' autoescaping (cards are plain text by construction, titles are plain
+text from the parser); the only links are the publishers' own URLs, which the
+parser only keeps when they are http(s), and links within the site. No page loads
+anything from another host, and a strict Content-Security-Policy says so.
+
+Layout (relative to ``output_dir``): ``index.html``, ``stories/<slug>/index.html``,
+``about/index.html``, ``feed.xml`` (Atom), ``feed.json`` (JSON Feed 1.1),
+``sitemap.xml``, ``robots.txt``, ``style.css``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from ..clock import parse_iso
+from ..config import Settings
+from ..export import export_stories
+from ..store import Store
+from ..templating import TEMPLATES, environment
+from .publish import new_build
+
+FEED_SIZE = 50
+
+
+@dataclass
+class BuildReport:
+    stories: int = 0
+    pages: int = 0
+    output: str = ""
+
+
+def _long_date(day: str) -> str:
+    moment = datetime.strptime(day, "%Y-%m-%d")
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+def _long_time(value: str | None, tz: str) -> str:
+    if not value:
+        return ""
+    local = parse_iso(value).astimezone(ZoneInfo(tz))
+    return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+
+
+def _env():
+    env = environment()
+    env.filters.setdefault("long_date", _long_date)
+    env.filters.setdefault("long_time", _long_time)
+    return env
+
+
+def _timeline(story: dict) -> list[dict]:
+    """The card's dated events and the earlier stories of the thread, in date order."""
+    events = [{"date": e["date"], "event": e["event"], "title": None, "path": None}
+              for e in (story["card"] or {}).get("timeline", [])]
+    events += [{"date": t["date"], "event": None, "title": t["title"], "path": t["path"]} for t in story["thread"]]
+    return sorted(events, key=lambda e: e["date"].replace("--", "0000-"))
+
+
+def _summary(story: dict) -> str:
+    card = story["card"] or {}
+    return " ".join(c["text"] for c in card.get("what_changed", [])) or story["title"]
+
+
+class SiteWriter:
+    def __init__(self, settings: Settings, folder: Path):
+        self.settings = settings
+        self.folder = folder
+        self.env = _env()
+        self.pages = 0
+        base = settings.site.base_url
+        self.common = {"site": {"title": settings.site.title, "base_url": base if base.endswith("/") else base + "/"},
+                       "tz": settings.site.timezone}
+
+    def page(self, path: str, template: str, **context) -> None:
+        depth = path.count("/")
+        html = self.env.get_template(template).render(
+            path=path, root="../" * depth if depth else "./", **self.common, **context)
+        target = self.folder / path / "index.html" if path else self.folder / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        self.pages += 1
+
+    def file(self, name: str, text: str) -> None:
+        (self.folder / name).write_text(text, encoding="utf-8")
+
+
+def build_site(settings: Settings, store: Store, now: datetime) -> BuildReport:
+    data = export_stories(settings, store, now)
+    stories = sorted(data["stories"], key=lambda s: (s["first_published_at"] or "", s["id"]), reverse=True)
+    tz = ZoneInfo(settings.site.timezone)
+    output = settings.output_dir
+    with new_build(output) as folder:
+        writer = SiteWriter(settings, folder)
+        shutil.copyfile(TEMPLATES / "site" / "style.css", folder / "style.css")
+        for story in stories:
+            writer.page(story["path"].rstrip("/"), "site/story.html", story=story, card=story["card"],
+                        meta=story["card_meta"], timeline=_timeline(story))
+        day_of = lambda s: parse_iso(s["first_published_at"]).astimezone(tz).date().isoformat()  # noqa: E731
+        days = [(day, list(group)) for day, group in groupby(stories[:200], key=day_of)]
+        writer.page("", "site/index.html", days=days)
+        writer.page("about", "site/about.html")
+        recent = stories[:FEED_SIZE]
+        for story in recent:
+            story["summary"] = _summary(story)
+        site = writer.common["site"]
+        writer.file("feed.xml", writer.env.get_template("site/feed.xml").render(
+            site=site, stories=recent, updated=now.isoformat()))
+        writer.file("feed.json", json.dumps(_json_feed(site, recent), ensure_ascii=False, indent=1))
+        writer.file("sitemap.xml", _sitemap(site["base_url"], stories))
+        writer.file("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {site['base_url']}sitemap.xml\n")
+    return BuildReport(stories=len(stories), pages=writer.pages, output=str(output))
+
+
+def _json_feed(site: dict, stories: list[dict]) -> dict:
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": site["title"],
+        "home_page_url": site["base_url"],
+        "feed_url": site["base_url"] + "feed.json",
+        "items": [{
+            "id": site["base_url"] + s["path"],
+            "url": site["base_url"] + s["path"],
+            "title": s["title"],
+            "content_text": s["summary"],
+            "date_published": s["first_published_at"],
+            "date_modified": s["last_published_at"],
+            "authors": [{"name": src["publisher"]} for src in s["sources"][:5]],
+            "external_url": s["sources"][0]["url"] if s["sources"] else None,
+        } for s in stories],
+    }
+
+
+def _sitemap(base: str, stories: list[dict]) -> str:
+    urls = [base, base + "about/"] + [base + s["path"] for s in stories]
+    body = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'

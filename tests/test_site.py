@@ -1,0 +1,113 @@
+"""The static site built from the sample news web: pages, feeds, escaping, atomic publishing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import feedparser
+import pytest
+
+from aggregator.clock import iso, system_clock
+from aggregator.config import settings_from_dict
+from aggregator.site.publish import builds_dir, current_build, new_build
+from aggregator.site.render import build_site
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from aggregator.demo.server import SampleWeb
+    from aggregator.pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_summarize
+
+    root = tmp_path_factory.mktemp("site")
+    with SampleWeb() as web:
+        settings = settings_from_dict({
+            "site": {"title": "Test Recap", "base_url": "https://news.example.org/", "output_dir": "public",
+                     "timezone": "Europe/Copenhagen"},
+            "database": {"path": str(root / "d.db")}, "network": {"allow_private_networks": True},
+            "extract": {"per_host_delay_seconds": 0}, "feeds": web.feed_urls()}, base_dir=root)
+        store = open_settings_store(settings, system_clock)
+        for stage in (run_fetch, run_extract, run_cluster, run_summarize):
+            stage(settings, store, system_clock)
+    yield settings, store
+    store.close()
+
+
+def test_every_story_gets_a_page_and_the_site_has_its_feeds(demo):
+    settings, store = demo
+    report = build_site(settings, store, system_clock())
+    out = settings.output_dir
+    stories = store.query("select slug, title from stories")
+    assert report.stories == len(stories) > 20
+    for story in stories:
+        page = (out / "stories" / story["slug"] / "index.html").read_text()
+        assert "30-second TL;DR" in page and "Read at publisher" in page and "claims verified" in page
+    for name in ("index.html", "about/index.html", "feed.xml", "feed.json", "sitemap.xml", "robots.txt", "style.css"):
+        assert (out / name).exists(), name
+    atom = feedparser.parse((out / "feed.xml").read_bytes())
+    assert not atom.bozo and len(atom.entries) == len(stories)
+    assert {e.title for e in atom.entries} == {s["title"] for s in stories}
+    assert all(e.link.startswith("https://news.example.org/stories/") for e in atom.entries)
+    feed = json.loads((out / "feed.json").read_text())
+    assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == len(stories)
+    assert (out / "sitemap.xml").read_text().count("<loc>") == len(stories) + 2
+
+
+def test_pages_load_nothing_from_elsewhere_and_link_back_to_publishers(demo):
+    settings, store = demo
+    build_site(settings, store, system_clock())
+    for page in settings.output_dir.rglob("*.html"):
+        html = page.read_text()
+        assert "Content-Security-Policy" in html and "<script" not in html
+        for attribute in re.findall(r'(?:src|href)="([^"]+)"', html):
+            if 'rel="stylesheet"' in html and attribute.endswith("style.css"):
+                assert not attribute.startswith("http")
+    story = next((settings.output_dir / "stories").iterdir()) / "index.html"
+    assert 'rel="noopener noreferrer nofollow"' in story.read_text()
+
+
+def test_hostile_titles_are_inert_text(demo):
+    settings, store = demo
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    with store.write():
+        store.conn.execute("update stories set title = ? where id = (select min(id) from stories)", (payload,))
+    try:
+        build_site(settings, store, system_clock())
+        slug = store.scalar("select slug from stories where id = (select min(id) from stories)")
+        html = (settings.output_dir / "stories" / slug / "index.html").read_text()
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+        assert "<script>" not in (settings.output_dir / "index.html").read_text()
+        assert feedparser.parse((settings.output_dir / "feed.xml").read_bytes()).entries  # still valid XML
+    finally:
+        with store.write():
+            store.conn.execute("update stories set title = 'restored' where title = ?", (payload,))
+
+
+def test_publishing_is_atomic_and_a_failed_build_keeps_the_old_site(demo):
+    settings, store = demo
+    build_site(settings, store, system_clock())
+    out = settings.output_dir
+    before = current_build(out)
+    assert out.is_symlink() and before is not None
+    with pytest.raises(RuntimeError):
+        with new_build(out) as folder:
+            (folder / "index.html").write_text("half a site")
+            raise RuntimeError("template exploded")
+    assert current_build(out) == before and "half a site" not in (out / "index.html").read_text()
+    build_site(settings, store, system_clock())
+    build_site(settings, store, system_clock())
+    assert current_build(out) != before
+    assert len([p for p in builds_dir(out).iterdir() if p.is_dir()]) <= 2  # old builds are pruned
+
+
+def test_card_shows_verification_label_sources_and_timeline(demo):
+    settings, store = demo
+    build_site(settings, store, system_clock())
+    multi = store.query("select id, slug from stories where sources >= 3 order by id limit 1")[0]
+    html = (settings.output_dir / "stories" / multi["slug"] / "index.html").read_text()
+    sources = store.query("select url from entries where story_id = ?", (multi["id"],))
+    for source in sources:
+        assert f'href="{source["url"]}"' in html
+    assert re.search(r"\d+ of \d+ claims verified", html)
+    assert iso(system_clock())  # the clock in use is aware

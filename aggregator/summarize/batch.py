@@ -83,10 +83,16 @@ class SummarizeReport:
         return asdict(self)
 
 
+# Every module whose code decides what grounding keeps: grounding.py and all it imports, here and
+# in aggregator/ (sanitize.py cleans HTML for plaintext.py). A new dependency of grounding goes here.
+GROUNDING_FILES = ("card.py", "grounding.py", "evidence.py", "plaintext.py", "facts.py", "date_mentions.py",
+                   "number_mentions.py", "names.py", "textnorm.py", "../sanitize.py")
+
+
 @lru_cache(maxsize=None)
 def grounding_version() -> str:
     here = Path(__file__).parent
-    files = [here / name for name in ("card.py", "grounding.py", "facts.py") if (here / name).exists()]
+    files = [here / name for name in GROUNDING_FILES]
     return "g-" + hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:8]
 
 

@@ -6,19 +6,18 @@ its evidence are the same string, an exact substring of the text), so the card i
 grounded by construction. The interpretive fields (``why_it_matters``,
 ``what_to_do_next``, ``future_implications``) stay empty: only an LLM writes those.
 
-- :func:`split_sentences` cuts a paragraph into sentences with a regex and a few rules
-  (abbreviations, initials, decimals, closing quotes), returning exact spans.
+- sentences come from :mod:`~aggregator.summarize.sentences` (:func:`split_sentences`).
 - ``what_changed``: the first one or two sentences of the lead paragraph (bylines,
   datelines and sentences under 40 characters skipped); the title when there is no text.
 - ``key_takeaways``: the three best other sentences by word frequency, with bonuses for
   numbers, names and early paragraphs, in document order.
-- ``timeline``: sentences with an explicit date ("November 10, 2026", "on March 3",
-  "2026-11-10", "in March 2025"), dated ``YYYY-MM-DD``, ``YYYY-MM`` or ``MM-DD`` (a month
-  and day without a year: the year is never guessed).
+- ``timeline``: sentences with an explicit date (:func:`find_date`, in
+  :mod:`~aggregator.summarize.timeline_dates`), in date order.
 - ``who_should_care`` and ``topics``: keyword rules kept as data in ``rules.toml``
-  (:func:`load_rules`).
+  (:func:`load_rules`, in :mod:`~aggregator.summarize.keywords`).
 - ``entities``: capitalized names that occur at least twice in the text.
-- :func:`offline_version`: a hash of this module and the rules, for card cache keys.
+- :func:`offline_version`: a hash of this module, the modules above and the rules, for
+  card cache keys.
 
 Same input, same output: no randomness, no clock, no dependence on set order.
 """
@@ -27,322 +26,34 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from .card import AUDIENCES, CardDraft, Claim, TimelineEvent
+from .card import CardDraft, Claim, TimelineEvent
+from .keywords import RULES_PATH, KeywordRule, KeywordRules, load_rules, ranked
+from .sentences import OPENING, STOPWORDS, Sentence, article_sentences, is_claim, split_sentences
+from .timeline_dates import MONTHS, WEEKDAYS, Date, find_date
 
-RULES_PATH = Path(__file__).with_name("rules.toml")
+__all__ = ["KeywordRule", "KeywordRules", "find_date", "load_rules", "offline_draft", "offline_version",
+           "split_sentences"]
 
-MIN_SENTENCE_CHARS = 40  # shorter sentences are not claims (bylines, fragments, "We're sorry.")
 MAX_WHAT_CHANGED = 2
 MAX_TAKEAWAYS = 3
 MAX_TIMELINE = 6
 MAX_ENTITIES = 8
-QUOTE_ONLY_SHARE = 0.5  # a sentence with at least this share of its letters inside quotes is a quote
-
-# --------------------------------------------------------------------------- rules
-
-
-@dataclass(frozen=True)
-class KeywordRule:
-    """A named list of keywords and the hits needed for the rule to apply."""
-
-    name: str
-    keywords: tuple[str, ...]
-    min_hits: int = 1
-    _pattern: re.Pattern = field(init=False, repr=False, compare=False)
-    _group_keyword: tuple[str, ...] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # Longest first, so that at one position "prompt injection" wins over "injection".
-        ordered = sorted(dict.fromkeys(self.keywords), key=lambda k: (-len(k), k.lower()))
-        alternatives = "|".join(f"({_keyword_regex(k)})" for k in ordered)
-        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if ordered else re.compile(r"(?!)")
-        object.__setattr__(self, "_pattern", pattern)
-        object.__setattr__(self, "_group_keyword", tuple(ordered))
-
-    def hits(self, text: str, cap: int) -> int:
-        """Whole-word, case-insensitive keyword occurrences, each keyword counted at most ``cap`` times."""
-        counts: Counter[str] = Counter()
-        for match in self._pattern.finditer(text):
-            counts[self._group_keyword[match.lastindex - 1]] += 1
-        return sum(min(n, cap) for n in counts.values())
-
-
-@dataclass(frozen=True)
-class KeywordRules:
-    """The audience and topic rules, and the words never taken for names (see ``rules.toml``)."""
-
-    audiences: tuple[KeywordRule, ...]
-    topics: tuple[KeywordRule, ...]
-    entity_ignore: frozenset[str] = frozenset()
-    entity_generic: frozenset[str] = frozenset()
-    max_hits_per_keyword: int = 3
-    max_audiences: int = 3
-    max_topics: int = 3
-
-
-def _keyword_regex(keyword: str) -> str:
-    """A keyword as a regex: spaces and hyphens match any run of either; a plural -s/-es is allowed."""
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", keyword.strip()) if p]
-    body = r"[\s\-]+".join(parts)
-    if keyword.strip()[-1:].isalpha():
-        body += "(?:e?s)?"
-    return body
+# Everything that decides what offline_draft() writes: editing any of it changes offline_version().
+VERSIONED_FILES = tuple(Path(__file__).with_name(name) for name in (
+    "offline.py", "sentences.py", "timeline_dates.py", "keywords.py")) + (RULES_PATH,)
 
 
 @lru_cache(maxsize=1)
 def offline_version() -> str:
-    """The offline writer's version for card cache keys: a hash of this module and the
-    default rules, so editing either invalidates the cards it wrote."""
-    digest = hashlib.sha256(Path(__file__).read_bytes() + b"\0" + RULES_PATH.read_bytes()).hexdigest()[:8]
+    """The offline writer's version for card cache keys: a hash of this module, the
+    modules it depends on and the default rules (:data:`VERSIONED_FILES`), so editing
+    any of them invalidates the cards it wrote."""
+    digest = hashlib.sha256(b"\0".join(path.read_bytes() for path in VERSIONED_FILES)).hexdigest()[:8]
     return f"offline.v1-{digest}"
-
-
-def load_rules(path: Path | None = None) -> KeywordRules:
-    """Read the keyword rules (``rules.toml`` next to this module by default; that one is cached)."""
-    if path is None:
-        return _default_rules()
-    return _read_rules(Path(path))
-
-
-@lru_cache(maxsize=1)
-def _default_rules() -> KeywordRules:
-    return _read_rules(RULES_PATH)
-
-
-def _read_rules(path: Path) -> KeywordRules:
-    with open(path, "rb") as handle:
-        raw = tomllib.load(handle)
-
-    def rules(section: str, allowed: tuple[str, ...] | None) -> tuple[KeywordRule, ...]:
-        found = []
-        for name, spec in raw.get(section, {}).items():
-            if allowed is not None and name not in allowed:
-                raise ValueError(f"{path}: [{section}] {name!r} is not one of {', '.join(allowed)}")
-            keywords = spec.get("keywords", [])
-            if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
-                raise ValueError(f"{path}: [{section}.{name!r}] keywords must be a list of non-empty strings")
-            min_hits = spec.get("min_hits", 1)
-            if not isinstance(min_hits, int) or min_hits < 1:
-                raise ValueError(f"{path}: [{section}.{name!r}] min_hits must be a positive integer")
-            found.append(KeywordRule(name=name, keywords=tuple(keywords), min_hits=min_hits))
-        return tuple(found)
-
-    audiences = rules("audiences", AUDIENCES)
-    # Ties between audiences go to the order of AUDIENCES, whatever the file's order.
-    audiences = tuple(sorted(audiences, key=lambda r: AUDIENCES.index(r.name)))
-    return KeywordRules(
-        audiences=audiences,
-        topics=rules("topics", None),
-        entity_ignore=frozenset(raw.get("entities", {}).get("ignore", [])),
-        entity_generic=frozenset(raw.get("entities", {}).get("generic", [])),
-        max_hits_per_keyword=int(raw.get("max_hits_per_keyword", 3)),
-        max_audiences=int(raw.get("max_audiences", 3)),
-        max_topics=int(raw.get("max_topics", 3)),
-    )
-
-
-def _ranked(rules: tuple[KeywordRule, ...], text: str, cap: int, limit: int) -> list[str]:
-    """Names of the rules that apply, most hits first (ties: rule order), at most ``limit``."""
-    scored = [(rule.hits(text, cap), i, rule) for i, rule in enumerate(rules)]
-    applying = [(hits, i, rule) for hits, i, rule in scored if hits >= rule.min_hits]
-    applying.sort(key=lambda t: (-t[0], t[1]))
-    return [rule.name for _, _, rule in applying[:limit]]
-
-
-# ------------------------------------------------------------------ sentence splitting
-
-# Never end a sentence: titles before names, Latin abbreviations, "approx." and the like.
-_HARD_ABBREVIATIONS = frozenset("""
-    mr mrs ms mx dr prof sr jr st mt ft gen gov sen rep rev fr hon pres capt col lt sgt cmdr
-    e.g i.e cf vs v approx ca fig figs vol pp al
-""".split())
-# End a sentence only when the next word is a typical sentence opener ("Acme Inc. The ...").
-_SOFT_ABBREVIATIONS = frozenset("""
-    inc ltd co corp llc plc bros etc jan feb mar apr jun jul aug sep sept oct nov dec
-    a.m p.m u.s u.k u.n e.u no est
-""".split())
-# "No. 5": only before a number.
-_NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "nr"})
-
-_STOPWORDS = frozenset("""
-    a about above after again against all also am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
-    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
-    i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor
-    not of off on once only or other ought our ours ourselves out over own same shan't she she'd
-    she'll she's should shouldn't so some such than that that's the their theirs them themselves
-    then there there's these they they'd they'll they're they've this those through to too under
-    until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
-    where's which while who who's whom why why's with won't would wouldn't you you'd you'll you're
-    you've your yours yourself yourselves said says say will just now one two three many much
-    may might must shall yet still even well per via according since however though although
-    whether within without across among around upon like new
-""".split())
-
-_BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s)")
-_OPENING = "\"“‘'([«"
-_TOKEN_BEFORE = re.compile(r"(?<![A-Za-z.])([A-Za-z][A-Za-z.]*)\.$")
-_FOLLOWING = re.compile(r"\s*(?=[\"“‘'(\[]*([A-Za-z']+|\d)?)")
-
-
-def split_sentences(paragraph: str) -> list[tuple[int, int]]:
-    """``(start, end)`` spans of the sentences of ``paragraph``, whitespace trimmed, so each
-    ``paragraph[start:end]`` is a sentence exactly as written."""
-    ends = [m.end() for m in _BOUNDARY.finditer(paragraph) if _is_boundary(paragraph, m)]
-    ends += _line_ends(paragraph)
-    spans = []
-    start = 0
-    for end in sorted(set(ends)):
-        if end > start:
-            spans.append((start, end))
-            start = end
-    spans.append((start, len(paragraph)))
-    trimmed = []
-    for s, e in spans:
-        while s < e and paragraph[s].isspace():
-            s += 1
-        while e > s and paragraph[e - 1].isspace():
-            e -= 1
-        if s < e:
-            trimmed.append((s, e))
-    return trimmed
-
-
-def _line_ends(paragraph: str) -> list[int]:
-    """Ends of lines that stand alone although unpunctuated: a byline or a short heading
-    ("By Jane Doe" on its own line). Other line breaks are spaces (hard-wrapped text)."""
-    ends = []
-    start = 0
-    for newline in re.finditer(r"\n", paragraph):
-        line = paragraph[start:newline.start()].strip()
-        if line and line[-1] not in ".!?:;,\"”’')]" and (len(line) < MIN_SENTENCE_CHARS or _BYLINE.match(line)):
-            ends.append(newline.start())
-        start = newline.end()
-    return ends
-
-
-def _is_boundary(text: str, match: re.Match) -> bool:
-    following = _FOLLOWING.match(text, match.end())
-    if following.end() == len(text):
-        return True
-    first = text[following.end()]
-    if not (first.isupper() or first.isdigit() or first in _OPENING):
-        return False  # "... said Dr. Zhao", "3 p.m. on Monday", "“Is it?” she asked"
-    if match.group(0) != ".":  # "?", "!", "...", or a period followed by a closing quote
-        return True
-    before = _TOKEN_BEFORE.search(text, max(0, match.start() - 40), match.end())
-    if not before:
-        return True  # after a number ("version 4.2.4. The fix") or a symbol
-    token = before.group(1).lower()
-    if token in _NUMBER_ABBREVIATIONS:
-        return not first.isdigit()  # "No. 5"
-    if token in _HARD_ABBREVIATIONS:
-        return False
-    initial = len(token) == 1 and before.group(1).isupper()  # "Priya K. Raman"
-    dotted = "." in token  # "U.S.", "a.m." and any other "X.Y." acronym
-    if token in _SOFT_ABBREVIATIONS or initial or dotted:
-        if first.isdigit():
-            return False  # "Nov. 10"
-        return (following.group(1) or "").lower() in _STOPWORDS  # "Acme Inc. The ..." ends; "Acme Inc. Chief" does not
-    return True
-
-
-# --------------------------------------------------------------------- sentences
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    text: str  # verbatim (a dateline in front, if any, left out)
-    paragraph: int
-    index: int  # position in the document
-    quote_share: float  # share of its letters inside quotation marks
-    starts_in_quote: bool  # the rest of a quotation begun in an earlier sentence
-
-    @property
-    def is_quote(self) -> bool:
-        return self.starts_in_quote or self.quote_share >= QUOTE_ONLY_SHARE
-
-
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-# "By Jane Doe, Staff Writer", "Published 10 Nov 2026, 14:00", "Photo: Acme" (not "By 2027, ...")
-_BYLINE = re.compile(
-    r"^(?:(?:By|Written by|Reporting by|Words by)\s+[A-Z][^.!?]{0,60}"
-    r"|(?:Updated|Published|Posted|Last updated)\b[^.!?]{0,60}\d[^.!?]{0,40}"
-    r"|(?:Photo|Image|Illustration|Credit)s?\s*(?:by\b|:).{0,100})$",
-    re.DOTALL,
-)
-# "SAN FRANCISCO (Reuters) - ", "LONDON — ", "Oakland, Calif., Nov. 9 —"
-_DATELINE = re.compile(r"^[A-Z][A-Za-z.,' ]{1,60}?(?P<agency>\s*\([^)]{1,40}\))?\s*(?:—|–|--| - )\s*")
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [p for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()] if text.strip() else []
-
-
-def _quote_mask(paragraph: str) -> list[bool]:
-    """For each character: inside quotation marks? Curly quotes nest by open/close; a
-    straight double quote toggles. Single quotes are left alone (they are apostrophes)."""
-    inside = False
-    mask = []
-    for ch in paragraph:
-        if ch == "“":
-            mask.append(True)
-            inside = True
-        elif ch == "”":
-            mask.append(True)
-            inside = False
-        elif ch == '"':
-            mask.append(True)
-            inside = not inside
-        else:
-            mask.append(inside)
-    return mask
-
-
-def _sentences(text: str) -> list[_Sentence]:
-    found: list[_Sentence] = []
-    for p_index, paragraph in enumerate(_paragraphs(text)):
-        mask = _quote_mask(paragraph)
-        for start, end in split_sentences(paragraph):
-            letters = [i for i in range(start, end) if paragraph[i].isalnum()]
-            share = sum(mask[i] for i in letters) / len(letters) if letters else 0.0
-            sentence = paragraph[start:end]
-            continued = start > 0 and mask[start - 1] and paragraph[start - 1] not in "”\""
-            if not any(_is_claim(f) for f in found):  # the lead sentence may open with a dateline
-                sentence = _strip_dateline(sentence)
-            found.append(_Sentence(sentence, p_index, len(found), share, continued))
-    return found
-
-
-def _strip_dateline(sentence: str) -> str:
-    match = _DATELINE.match(sentence)
-    if not match:
-        return sentence
-    head = match.group(0)
-    # A dateline is a place in capitals, a place with a news agency or a place and a date;
-    # not the sentence's own aside ("Halcyon AI — the Stockholm start-up — said ...").
-    letters = [c for c in head if c.isalpha()]
-    capitals = bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.7
-    if capitals or match.group("agency") or find_date(head) is not None:
-        rest = sentence[match.end():]
-        if len(rest) >= MIN_SENTENCE_CHARS:
-            return rest
-    return sentence
-
-
-def _is_claim(sentence: _Sentence) -> bool:
-    text = sentence.text
-    if len(text) < MIN_SENTENCE_CHARS or _BYLINE.match(text):
-        return False
-    return any(c.islower() for c in text)  # not a heading or a line in capitals
 
 
 # ----------------------------------------------------------------------- scoring
@@ -355,14 +66,14 @@ def _words(text: str) -> list[str]:
 
 
 def _content(words: list[str]) -> list[str]:
-    return [w for w in words if w not in _STOPWORDS and len(w) > 2]
+    return [w for w in words if w not in STOPWORDS and len(w) > 2]
 
 
-def _takeaways(sentences: list[_Sentence], title: str, chosen: set[int], entities: list[str]) -> list[_Sentence]:
+def _takeaways(sentences: list[Sentence], title: str, chosen: set[int], entities: list[str]) -> list[Sentence]:
     frequency = Counter(w for s in sentences for w in _content(_words(s.text)))
     for word in _content(_words(title)):  # words of the headline count double
         frequency[word] += 2
-    candidates = [s for s in sentences if s.index not in chosen and _is_claim(s) and not s.is_quote]
+    candidates = [s for s in sentences if s.index not in chosen and is_claim(s) and not s.is_quote]
     if not candidates:
         return []
     raw = {}
@@ -387,73 +98,9 @@ def _takeaways(sentences: list[_Sentence], title: str, chosen: set[int], entitie
 
 # ----------------------------------------------------------------------- timeline
 
-_MONTHS = {
-    "January": 1, "February": 2, "March": 3, "April": 4, "May": 5, "June": 6, "July": 7,
-    "August": 8, "September": 9, "October": 10, "November": 11, "December": 12,
-    "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9,
-    "Sept": 9, "Oct": 10, "Nov": 11, "Dec": 12,
-}
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH = "(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_YEAR = r"(?P<year>(?:19|20)\d{2})(?![\d,.]\d)"
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:,.]\d)(?!\s*(?:%|per\b|million|billion|thousand))"
-_DATE_PATTERNS = (
-    # ISO 8601: 2026-11-10
-    re.compile(r"(?<![\w\-])(?P<year>(?:19|20)\d{2})-(?P<mon>0[1-9]|1[0-2])-(?P<day>[0-3]\d)(?![\w\-])"),
-    # November 10, 2026 / Nov. 10 / March 3rd
-    re.compile(rf"\b{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"),
-    # 10 November 2026 / 3 March
-    re.compile(rf"(?<![\w.,]){_DAY}\s+{_MONTH}(?:,?\s+{_YEAR})?\b"),
-    # March 2025 / in Sept. 2025
-    re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}"),
-)
 
-
-@dataclass(frozen=True)
-class _Date:
-    year: int | None
-    month: int
-    day: int | None
-
-    @property
-    def label(self) -> str:
-        if self.year is None:
-            return f"{self.month:02d}-{self.day:02d}"
-        if self.day is None:
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-
-
-def _valid(year: int | None, month: int, day: int | None) -> bool:
-    if day is None:
-        return 1 <= month <= 12
-    try:
-        date(year if year is not None else 2000, month, day)  # 2000: a leap year, so Feb 29 passes
-    except ValueError:
-        return False
-    return True
-
-
-def find_date(sentence: str) -> _Date | None:
-    """The first explicit date in ``sentence`` (a month with a day or a year, or an ISO date)."""
-    found = []
-    for rank, pattern in enumerate(_DATE_PATTERNS):
-        for match in pattern.finditer(sentence):
-            groups = match.groupdict()
-            mon = groups["mon"]
-            month = int(mon) if mon.isdigit() else _MONTHS[mon]
-            year = int(groups["year"]) if groups.get("year") else None
-            day = int(groups["day"]) if groups.get("day") else None
-            if _valid(year, month, day):
-                found.append((match.start(), rank, _Date(year, month, day)))
-    if not found:
-        return None
-    found.sort(key=lambda t: (t[0], t[1]))
-    return found[0][2]
-
-
-def _timeline(sentences: list[_Sentence]) -> list[TimelineEvent]:
-    dated: list[tuple[_Sentence, _Date]] = []
+def _timeline(sentences: list[Sentence]) -> list[TimelineEvent]:
+    dated: list[tuple[Sentence, Date]] = []
     seen_labels: set[str] = set()
     seen_text: set[str] = set()
     for s in sentences:
@@ -490,7 +137,7 @@ _NAME_SEQUENCE = re.compile(
 _SEPARATOR = re.compile(r"\s+")
 
 
-def _entities(sentences: list[_Sentence], ignore: frozenset[str], generic: frozenset[str]) -> list[str]:
+def _entities(sentences: list[Sentence], ignore: frozenset[str], generic: frozenset[str]) -> list[str]:
     """Names written with capitals that occur at least twice, most frequent first.
 
     Candidates are runs of capitalized words ("Northwind Labs", "Marlow & Finch",
@@ -500,10 +147,10 @@ def _entities(sentences: list[_Sentence], ignore: frozenset[str], generic: froze
     A short name first written in full ("Kestrel Security ... Kestrel") is reported once,
     by its full name."""
     lower_words = {w.lower() for s in sentences for w in _WORD.findall(s.text) if w[0].islower()}
-    never = set(_MONTHS) | set(_WEEKDAYS)
+    never = set(MONTHS) | set(WEEKDAYS)
     first_seen: dict[str, int] = {}
     for s in sentences:
-        opening = len(s.text) - len(s.text.lstrip(_OPENING + " "))
+        opening = len(s.text) - len(s.text.lstrip(OPENING + " "))
         for match in _NAME_SEQUENCE.finditer(s.text):
             tokens = _SEPARATOR.split(match.group(0))
             for name in _names_in(tokens, match.start() <= opening, never, ignore, lower_words):
@@ -544,7 +191,7 @@ def _occurrences(name: str, text: str) -> int:
     count = 0
     for match in re.finditer(rf"(?<![\w\-]){re.escape(name)}(?![\w\-]|\.\d|\s\d)", text):
         before = _NAME_BEFORE.search(text, max(0, match.start() - 40), match.start())
-        if before and before.group(1).rstrip(".").lower() not in _STOPWORDS:
+        if before and before.group(1).rstrip(".").lower() not in STOPWORDS:
             continue
         count += 1
     return count
@@ -558,7 +205,7 @@ def _names_in(tokens: list[str], sentence_initial: bool, never: set[str], ignore
         if bare in never:  # a date is not a name: "Monday", "November 10"
             pieces.append([])
             continue
-        if not pieces[-1] and (bare.lower() in _STOPWORDS or bare[:1].isdigit() or bare in ("of", "&")):
+        if not pieces[-1] and (bare.lower() in STOPWORDS or bare[:1].isdigit() or bare in ("of", "&")):
             continue  # "The Seattle-based", "If Northwind": not part of the name
         pieces[-1].append(token)
     names = []
@@ -586,7 +233,7 @@ def offline_draft(title: str, text: str, rules: KeywordRules | None = None) -> C
     rules = rules or load_rules()
     title = (title or "").strip()
     text = text or ""
-    sentences = _sentences(text)
+    sentences = article_sentences(text)
 
     lead = _lead(sentences)
     if lead:
@@ -599,7 +246,7 @@ def offline_draft(title: str, text: str, rules: KeywordRules | None = None) -> C
     takeaways = _takeaways(sentences, title, {s.index for s in lead}, entities)
     source = f"{title}\n\n{text}"
     cap = rules.max_hits_per_keyword
-    audiences = _ranked(rules.audiences, source, cap, rules.max_audiences) or ["general readers"]
+    audiences = ranked(rules.audiences, source, cap, rules.max_audiences) or ["general readers"]
     return CardDraft(
         what_changed=what_changed,
         why_it_matters="",
@@ -608,14 +255,14 @@ def offline_draft(title: str, text: str, rules: KeywordRules | None = None) -> C
         key_takeaways=[Claim(text=s.text, evidence=s.text) for s in takeaways],
         future_implications=[],
         timeline=_timeline(sentences),
-        topics=_ranked(rules.topics, source, cap, rules.max_topics),
+        topics=ranked(rules.topics, source, cap, rules.max_topics),
         entities=entities,
     )
 
 
-def _lead(sentences: list[_Sentence]) -> list[_Sentence]:
+def _lead(sentences: list[Sentence]) -> list[Sentence]:
     """The first one or two claim sentences of the first paragraph that has any."""
-    claims = [s for s in sentences if _is_claim(s)]
+    claims = [s for s in sentences if is_claim(s)]
     if not claims:
         return []
     paragraph = claims[0].paragraph

@@ -59,9 +59,12 @@ def test_pages_load_nothing_from_elsewhere_and_link_back_to_publishers(demo):
     for page in settings.output_dir.rglob("*.html"):
         html = page.read_text()
         assert "Content-Security-Policy" in html and "<script" not in html
-        for attribute in re.findall(r'(?:src|href)="([^"]+)"', html):
-            if 'rel="stylesheet"' in html and attribute.endswith("style.css"):
-                assert not attribute.startswith("http")
+        stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
+        assert not stylesheet.startswith(("http", "//")) and (page.parent / stylesheet).resolve().is_file()
+        for link in re.findall(r'<a href="([^"]+)"', html):  # links within the site resolve to pages
+            if not link.startswith("http"):
+                target = (page.parent / link).resolve()
+                assert (target / "index.html").is_file() or target.is_file(), (page, link)
     story = next((settings.output_dir / "stories").iterdir()) / "index.html"
     assert 'rel="noopener noreferrer nofollow"' in story.read_text()
 

@@ -14,6 +14,7 @@ Layout (relative to ``output_dir``): ``index.html``, ``stories/<slug>/index.html
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,11 +60,15 @@ def _env():
 
 
 def _timeline(story: dict) -> list[dict]:
-    """The card's dated events and the earlier stories of the thread, in date order."""
+    """The card's dated events and the earlier stories of the thread, in date order.
+
+    An event the source dates without a year ("MM-DD") is sorted within the story's
+    year, and shown as the source gave it."""
+    year = (story["first_published_at"] or "0000")[:4]
     events = [{"date": e["date"], "event": e["event"], "title": None, "path": None}
               for e in (story["card"] or {}).get("timeline", [])]
     events += [{"date": t["date"], "event": None, "title": t["title"], "path": t["path"]} for t in story["thread"]]
-    return sorted(events, key=lambda e: e["date"].replace("--", "0000-"))
+    return sorted(events, key=lambda e: e["date"] if re.match(r"\d{4}", e["date"]) else f"{year}-{e['date']}")
 
 
 def _summary(story: dict) -> str:
@@ -82,7 +87,7 @@ class SiteWriter:
                        "tz": settings.site.timezone}
 
     def page(self, path: str, template: str, **context) -> None:
-        depth = path.count("/")
+        depth = len(path.strip("/").split("/")) if path else 0  # "stories/x" -> stories/x/index.html -> ../../
         html = self.env.get_template(template).render(
             path=path, root="../" * depth if depth else "./", **self.common, **context)
         target = self.folder / path / "index.html" if path else self.folder / "index.html"

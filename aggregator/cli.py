@@ -26,7 +26,6 @@ from .export import export_stories
 from .fetch.guard import AddressPolicy, check_url
 from .opml import export_opml, parse_opml
 from .pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_once, run_summarize
-from .status import collect_status
 from .store import entries as entry_store
 from .store import feeds as feed_store
 from .store.cards import get_card, get_failure
@@ -293,6 +292,8 @@ def summarize(app: App, limit: int | None, dry_run: bool, as_json: bool) -> None
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
     """Feeds, queues, and LLM tokens and cost this week."""
+    from .status import collect_status
+
     data = collect_status(app.settings, app.store, app.clock())
     if as_json:
         _emit_json(data)

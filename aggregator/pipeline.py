@@ -12,16 +12,20 @@ import asyncio
 from dataclasses import asdict, dataclass
 from typing import Callable
 
+from typing import TYPE_CHECKING
+
 from .clock import Clock
-from .config import Settings
-from .extract.batch import EntryOutcome, ExtractReport, extract_entries
-from .fetch.feeds import FeedOutcome, FetchReport, fetch_feeds
 from .cluster import ClusterRules, assign_stories
+from .config import Settings
+from .fetch.feeds import FeedOutcome, FetchReport, fetch_feeds
 from .store import Store, open_store
-from .store.stories import clustered_since, save_assignments, unclustered
-from .summarize.batch import CardOutcome, SummarizeReport, summarize
 from .store.extractions import pending
 from .store.feeds import due_feeds, sync_config_feeds
+from .store.stories import clustered_since, save_assignments, unclustered
+
+if TYPE_CHECKING:  # imported when their stage runs: `aggregator fetch` needs neither trafilatura nor openai
+    from .extract.batch import EntryOutcome, ExtractReport
+    from .summarize.batch import CardOutcome, SummarizeReport
 
 
 @dataclass
@@ -56,6 +60,8 @@ def run_extract(settings: Settings, store: Store, clock: Clock, *, limit: int | 
                 on_start: Callable[[int], None] | None = None,
                 on_done: Callable[[EntryOutcome], None] | None = None) -> ExtractReport:
     """Give every new, changed or due-for-retry entry its full text."""
+    from .extract.batch import extract_entries
+
     entries = pending(store, clock(), limit)
     if on_start:
         on_start(len(entries))
@@ -81,7 +87,9 @@ def run_summarize(settings: Settings, store: Store, clock: Clock, *, limit: int 
                   dry_run: bool = False, environ=None,
                   on_start: Callable[[int], None] | None = None,
                   on_done: Callable[[CardOutcome], None] | None = None) -> SummarizeReport:
-    """Write a grounded card for every entry whose text has no card under the current prompt and model."""
+    """Write a grounded card for every story whose card is missing or stale."""
+    from .summarize.batch import summarize
+
     return asyncio.run(summarize(settings, store, clock, limit=limit, dry_run=dry_run, environ=environ,
                                  on_start=on_start, on_done=on_done))
 

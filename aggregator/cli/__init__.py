@@ -1,0 +1,8 @@
+"""The `aggregator` command line. See app.py for the shape of every command."""
+
+from .app import cli
+from . import entries, feeds, stages  # noqa: F401  (they register their commands on `cli`)
+
+
+def main() -> None:
+    cli(prog_name="aggregator")

@@ -50,7 +50,8 @@ def test_every_story_gets_a_page_and_the_site_has_its_feeds(demo):
     assert all(e.link.startswith("https://news.example.org/stories/") for e in atom.entries)
     feed = json.loads((out / "feed.json").read_text())
     assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == len(stories)
-    assert (out / "sitemap.xml").read_text().count("<loc>") == len(stories) + 2
+    weeks = len(list((out / "weekly").iterdir()))
+    assert (out / "sitemap.xml").read_text().count("<loc>") == len(stories) + 2 + weeks
 
 
 def test_pages_load_nothing_from_elsewhere_and_link_back_to_publishers(demo):
@@ -114,3 +115,25 @@ def test_card_shows_verification_label_sources_and_timeline(demo):
         assert f'href="{source["url"]}"' in html
     assert re.search(r"\d+ of \d+ claims verified", html)
     assert iso(system_clock())  # the clock in use is aware
+
+
+def test_weekly_recap_pages_rank_the_week_and_count_it(demo):
+    from aggregator.site.recap import reading_minutes_saved, week_bounds
+
+    settings, store = demo
+    build_site(settings, store, system_clock())
+    weeks = sorted(p.name for p in (settings.output_dir / "weekly").iterdir())
+    assert weeks == ["2026-W46", "2026-W47"]  # the sample web spans 9-22 November 2026
+    start, end = week_bounds("2026-W46", "Europe/Copenhagen")
+    assert (start.isoformat(), (end - start).days) == ("2026-11-09T00:00:00+01:00", 7)
+    html = (settings.output_dir / "weekly" / "2026-W46" / "index.html").read_text()
+    threads = re.search(r"main threads</h2>\s*<ol>(.*?)</ol>", html, re.S).group(1)
+    first = re.findall(r'href="\.\./\.\./(stories/[^"]+)"', threads)[0]
+    top = store.query("select s.slug, count(distinct e.feed_id) as feeds from stories s join entries e "
+                      "on e.story_id = s.id where s.first_published_at < '2026-11-16' group by s.id "
+                      "order by feeds desc limit 1")[0]
+    assert first == f"stories/{top['slug']}/"  # most independent sources first
+    articles = store.scalar("select count(*) from entries where published_at >= ? and published_at < ?",
+                            (iso(start), iso(end)))
+    assert f"<dt>Articles read</dt><dd>{articles}</dd>" in html
+    assert "Reading time saved" in html and reading_minutes_saved(2300, 2) == 9

@@ -7,7 +7,7 @@ parser only keeps when they are http(s), and links within the site. No page load
 anything from another host, and a strict Content-Security-Policy says so.
 
 Layout (relative to ``output_dir``): ``index.html``, ``stories/<slug>/index.html``,
-``about/index.html``, ``feed.xml`` (Atom), ``feed.json`` (JSON Feed 1.1),
+``about/index.html``, ``weekly/<YYYY-Www>/index.html``, ``feed.xml`` (Atom), ``feed.json`` (JSON Feed 1.1),
 ``sitemap.xml``, ``robots.txt``, ``style.css``.
 """
 
@@ -23,12 +23,13 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from ..clock import parse_iso
+from ..clock import iso, parse_iso
 from ..config import Settings
 from ..export import export_stories
 from ..store import Store
 from ..templating import TEMPLATES, environment
 from .publish import new_build
+from .recap import WeekNumbers, build_recap, reading_minutes_saved, week_bounds
 
 FEED_SIZE = 50
 
@@ -40,8 +41,8 @@ class BuildReport:
     output: str = ""
 
 
-def _long_date(day: str) -> str:
-    moment = datetime.strptime(day, "%Y-%m-%d")
+def _long_date(day) -> str:
+    moment = datetime.strptime(str(day), "%Y-%m-%d")
     return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
@@ -84,7 +85,7 @@ class SiteWriter:
         self.pages = 0
         base = settings.site.base_url
         self.common = {"site": {"title": settings.site.title, "base_url": base if base.endswith("/") else base + "/"},
-                       "tz": settings.site.timezone}
+                       "tz": settings.site.timezone, "latest_week": None}
 
     def page(self, path: str, template: str, **context) -> None:
         depth = len(path.strip("/").split("/")) if path else 0  # "stories/x" -> stories/x/index.html -> ../../
@@ -106,6 +107,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildReport:
     output = settings.output_dir
     with new_build(output) as folder:
         writer = SiteWriter(settings, folder)
+        writer.common["latest_week"] = max((s["week"] for s in stories), default=None)
         shutil.copyfile(TEMPLATES / "site" / "style.css", folder / "style.css")
         for story in stories:
             writer.page(story["path"].rstrip("/"), "site/story.html", story=story, card=story["card"],
@@ -114,6 +116,9 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildReport:
         days = [(day, list(group)) for day, group in groupby(stories[:200], key=day_of)]
         writer.page("", "site/index.html", days=days)
         writer.page("about", "site/about.html")
+        for week in sorted({story["week"] for story in stories}):
+            recap = build_recap(week, settings.site.timezone, stories, week_numbers(store, week, settings))
+            writer.page(f"weekly/{week}", "site/weekly.html", recap=recap)
         recent = stories[:FEED_SIZE]
         for story in recent:
             story["summary"] = _summary(story)
@@ -124,6 +129,26 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildReport:
         writer.file("sitemap.xml", _sitemap(site["base_url"], stories))
         writer.file("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {site['base_url']}sitemap.xml\n")
     return BuildReport(stories=len(stories), pages=writer.pages, output=str(output))
+
+
+def week_numbers(store: Store, week: str, settings: Settings) -> WeekNumbers:
+    """The week in numbers, counted in the store."""
+    start, end = (iso(m) for m in week_bounds(week, settings.site.timezone))
+    words = store.scalar(
+        """select coalesce(sum(length(x.text) - length(replace(x.text, ' ', '')) + 1), 0)
+           from entries e join extractions x on x.entry_id = e.id
+           where e.published_at >= ? and e.published_at < ?""", (start, end)) or 0
+    return WeekNumbers(
+        sources_checked=store.scalar("select count(distinct feed_id) from fetches where started_at >= ? "
+                                     "and started_at < ?", (start, end)) or 0,
+        articles_read=store.scalar("select count(*) from entries where published_at >= ? and published_at < ?",
+                                   (start, end)) or 0,
+        failing_sources=store.scalar("select count(distinct feed_id) from fetches where outcome = 'error' "
+                                     "and started_at >= ? and started_at < ?", (start, end)) or 0,
+        minutes_saved=reading_minutes_saved(words, store.scalar(
+            "select count(*) from stories where first_published_at >= ? and first_published_at < ?",
+            (start, end)) or 0),
+    )
 
 
 def _json_feed(site: dict, stories: list[dict]) -> dict:
@@ -146,6 +171,7 @@ def _json_feed(site: dict, stories: list[dict]) -> dict:
 
 
 def _sitemap(base: str, stories: list[dict]) -> str:
-    urls = [base, base + "about/"] + [base + s["path"] for s in stories]
+    weeks = sorted({s["week"] for s in stories})
+    urls = [base, base + "about/"] + [f"{base}weekly/{w}/" for w in weeks] + [base + s["path"] for s in stories]
     body = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'

@@ -9,6 +9,7 @@ failed verification apart, under ``dropped_claims``, never inside ``card``.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,20 @@ from .config import Settings
 from .related import StoryInfo, entity_keys, rank, related_stories, thread
 from .store import Store
 from .store.stories import story_rows, story_sources
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def safe_url(value: str | None) -> str | None:
+    """Only http(s) URLs leave the store for pages and feeds, whatever was stored."""
+    value = (value or "").strip()
+    return value if re.match(r"(?i)https?://[^\s]+$", value) else None
+
+
+def clean_text(value):
+    """Text with the characters XML cannot carry removed (they break Atom, and mean nothing)."""
+    return _XML_INVALID.sub("", value) if isinstance(value, str) else value
 
 
 def iso_week(moment: datetime, timezone: str) -> str:
@@ -30,14 +45,14 @@ def load_story_infos(store: Store) -> tuple[list[dict], dict[int, list[dict]], d
     cards = {r["story_id"]: r for r in store.query("select * from cards")}
     infos = []
     for story in stories:
-        card = json.loads(cards[story["id"]]["card_json"]) if story["id"] in cards else {}
+        card = (json.loads(cards[story["id"]]["card_json"]) if story["id"] in cards else None) or {}
         rows = sources.get(story["id"], [])
         feeds = {r["feed_id"]: (r["weight"] if r["weight"] is not None else 1.0) for r in rows}
         infos.append(StoryInfo(
             id=story["id"], slug=story["slug"], title=story["title"] or "",
             first_published=parse_iso(story["first_published_at"]), last_published=parse_iso(story["last_published_at"]),
             entities=entity_keys(card.get("entities"), story["title"] or ""),
-            topics=frozenset(t.lower() for t in card.get("topics", [])),
+            topics=frozenset(t.lower() for t in card.get("topics") or [] if isinstance(t, str)),
             feeds=frozenset(feeds), feed_weight=(sum(feeds.values()) / len(feeds)) if feeds else 1.0,
         ))
     return stories, sources, cards, infos
@@ -51,17 +66,18 @@ def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
     for story in stories:
         info = by_id[story["id"]]
         card_row = cards.get(story["id"])
-        card = json.loads(card_row["card_json"]) if card_row else None
+        card = _clean(json.loads(card_row["card_json"])) if card_row else None
         out.append({
             "id": story["id"],
             "slug": story["slug"],
-            "title": story["title"],
+            "title": clean_text(story["title"]),
             "path": f"stories/{story['slug']}/",
             "week": iso_week(info.first_published, settings.site.timezone),
             "first_published_at": story["first_published_at"],
             "last_published_at": story["last_published_at"],
             "sources": [
-                {"url": s["url"], "publisher": s["publisher"], "published_at": s["published_at"], "title": s["title"],
+                {"url": safe_url(s["url"]), "publisher": clean_text(s["publisher"]),
+                 "published_at": s["published_at"], "title": clean_text(s["title"]),
                  "entry_id": s["entry_id"], "text_origin": s["text_origin"]}
                 for s in sources.get(story["id"], [])
             ],
@@ -74,11 +90,21 @@ def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
                 "created_at": card_row["created_at"],
             },
             "dropped_claims": json.loads(card_row["dropped_json"]) if card_row else [],
-            "related": [{"id": other.id, "slug": other.slug, "title": other.title, "score": round(score, 3)}
+            "related": [{"id": other.id, "slug": other.slug, "title": clean_text(other.title),
+                         "score": round(score, 3)}
                         for other, score in related_stories(info, infos)],
-            "thread": [{"date": other.first_published.date().isoformat(), "id": other.id, "slug": other.slug,
-                        "title": other.title, "path": f"stories/{other.slug}/"} for other in thread(info, infos)],
+            "thread": [{"date": other.first_published.astimezone(ZoneInfo(settings.site.timezone)).date().isoformat(),
+                        "id": other.id, "slug": other.slug, "title": clean_text(other.title),
+                        "path": f"stories/{other.slug}/"} for other in thread(info, infos)],
             "rank": {"score": ranks[story["id"]].score, "parts": ranks[story["id"]].parts,
                      "explanation": ranks[story["id"]].explanation},
         })
     return {"generated_at": now.isoformat(), "stories": out}
+
+
+def _clean(node):
+    if isinstance(node, dict):
+        return {k: _clean(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_clean(v) for v in node]
+    return clean_text(node)

@@ -16,6 +16,7 @@ import nh3
 _URL_SCHEMES = {"http", "https", "mailto"}
 _TAGS = set(nh3.ALLOWED_TAGS) - {"area", "map"}
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # never text; invalid in XML
 
 
 def clean_html(fragment: str | None) -> str:
@@ -40,7 +41,7 @@ def plain_text(fragment: str | None) -> str:
         return ""
     if "<" in fragment or "&" in fragment:
         fragment = html.unescape(nh3.clean(fragment, tags=set(), strip_comments=True))
-    return _SPACE.sub(" ", fragment).strip()
+    return _SPACE.sub(" ", _CONTROL.sub("", fragment)).strip()
 
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",

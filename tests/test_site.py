@@ -137,3 +137,65 @@ def test_weekly_recap_pages_rank_the_week_and_count_it(demo):
                             (iso(start), iso(end)))
     assert f"<dt>Articles read</dt><dd>{articles}</dd>" in html
     assert "Reading time saved" in html and reading_minutes_saved(2300, 2) == 9
+
+
+def test_hostile_urls_missing_sources_null_cards_and_control_characters(demo):
+    settings, store = demo
+    ids = [r["id"] for r in store.query("select id from stories order by id limit 3")]
+    saved = store.query("select id, url, story_id from entries where story_id in (?, ?, ?)", tuple(ids))
+    card = store.query("select story_id, card_json from cards where story_id = ?", (ids[2],))[0]
+    with store.write():
+        store.conn.execute("update entries set url = ' JaVaScRiPt:alert(1)' where story_id = ?", (ids[0],))
+        store.conn.execute("update stories set title = ? where id = ?", ("Bell\x07 and\x01 null\x0b chars", ids[0]))
+        store.conn.execute("update entries set story_id = null where story_id = ?", (ids[1],))  # no sources
+        store.conn.execute("update cards set card_json = 'null' where story_id = ?", (ids[2],))
+    try:
+        build_site(settings, store, system_clock())
+        out = settings.output_dir
+        everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".xml", ".json"))
+        assert "javascript:" not in everything.lower() and 'href="None"' not in everything
+        atom = feedparser.parse((out / "feed.xml").read_bytes())
+        assert not atom.bozo and "Bell and null chars" in {e.title for e in atom.entries}
+        items = json.loads((out / "feed.json").read_text())["items"]
+        assert all(v is not None for item in items for v in item.values())
+    finally:
+        with store.write():
+            for row in saved:
+                store.conn.execute("update entries set url = ?, story_id = ? where id = ?",
+                                   (row["url"], row["story_id"], row["id"]))
+            store.conn.execute("update cards set card_json = ? where story_id = ?", (card["card_json"], ids[2]))
+
+
+def test_overlapping_builds_take_turns_and_a_bad_slug_writes_nothing(demo):
+    import threading
+    import time
+
+    settings, store = demo
+    out = settings.output_dir
+    build_site(settings, store, system_clock())
+    slow_done = threading.Event()
+
+    def slow():
+        with new_build(out) as folder:
+            time.sleep(0.5)
+            (folder / "index.html").write_text("slow build")
+        slow_done.set()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.1)
+    build_site(settings, store, system_clock())  # waits for the slow one, then publishes a full site
+    thread.join()
+    assert slow_done.is_set() and "Latest stories" in (out / "index.html").read_text()
+    assert (out / "feed.xml").exists()
+    before = current_build(out)
+    slug = store.scalar("select slug from stories order by id limit 1")
+    with store.write():
+        store.conn.execute("update stories set slug = '../../escaped' where slug = ?", (slug,))
+    try:
+        with pytest.raises(ValueError, match="refusing to write"):
+            build_site(settings, store, system_clock())
+    finally:
+        with store.write():
+            store.conn.execute("update stories set slug = ? where slug = '../../escaped'", (slug,))
+    assert current_build(out) == before and not (out.parent / "escaped").exists()

@@ -10,6 +10,7 @@ removed.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
@@ -33,18 +34,27 @@ def current_build(output_dir: Path) -> Path | None:
 
 @contextmanager
 def new_build(output_dir: Path) -> Iterator[Path]:
-    """Yield an empty folder to build into; publish it if the block succeeds, discard it if not."""
+    """Yield an empty folder to build into; publish it if the block succeeds, discard it if not.
+
+    Builds are serialised with a lock file: two overlapping builds (a scheduled one
+    and a manual `aggregator build`) would otherwise prune each other's folders or
+    publish an older snapshot over a newer one.
+    """
+    if output_dir.exists() and not output_dir.is_symlink():
+        raise FileExistsError(f"{output_dir} is a real folder, not a published site: move it away first")
     builds = builds_dir(output_dir)
     builds.mkdir(parents=True, exist_ok=True)
-    folder = builds / f"{time.time_ns():020d}-{os.getpid()}"  # names sort in build order
-    folder.mkdir()
-    try:
-        yield folder
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    swap(output_dir, folder)
-    prune(builds, keep={folder, current_build(output_dir)})
+    with open(builds / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folder = builds / f"{time.time_ns():020d}-{os.getpid()}"  # names sort in build order
+        folder.mkdir()
+        try:
+            yield folder
+            swap(output_dir, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        prune(builds, keep={folder})
 
 
 def swap(output_dir: Path, folder: Path) -> None:
@@ -58,6 +68,7 @@ def swap(output_dir: Path, folder: Path) -> None:
 
 
 def prune(builds: Path, keep: set) -> None:
+    """Remove all but the newest builds (called under the build lock)."""
     folders = sorted((p for p in builds.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
     for old in folders[KEEP_BUILDS:]:
         if old not in keep:

@@ -32,6 +32,7 @@ from .publish import new_build
 from .recap import WeekNumbers, build_recap, reading_minutes_saved, week_bounds
 
 FEED_SIZE = 50
+_SAFE_PATH = re.compile(r"^(?:[a-z0-9][a-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9-]*)*)?$")  # no "..", no absolute paths
 
 
 @dataclass
@@ -65,7 +66,7 @@ def _timeline(story: dict) -> list[dict]:
 
     An event the source dates without a year ("MM-DD") is sorted within the story's
     year, and shown as the source gave it."""
-    year = (story["first_published_at"] or "0000")[:4]
+    year = story["week"][:4]
     events = [{"date": e["date"], "event": e["event"], "title": None, "path": None}
               for e in (story["card"] or {}).get("timeline", [])]
     events += [{"date": t["date"], "event": None, "title": t["title"], "path": t["path"]} for t in story["thread"]]
@@ -88,6 +89,8 @@ class SiteWriter:
                        "tz": settings.site.timezone, "latest_week": None}
 
     def page(self, path: str, template: str, **context) -> None:
+        if not _SAFE_PATH.match(path):
+            raise ValueError(f"refusing to write a page at {path!r}")
         depth = len(path.strip("/").split("/")) if path else 0  # "stories/x" -> stories/x/index.html -> ../../
         html = self.env.get_template(template).render(
             path=path, root="../" * depth if depth else "./", **self.common, **context)
@@ -157,17 +160,24 @@ def _json_feed(site: dict, stories: list[dict]) -> dict:
         "title": site["title"],
         "home_page_url": site["base_url"],
         "feed_url": site["base_url"] + "feed.json",
-        "items": [{
-            "id": site["base_url"] + s["path"],
-            "url": site["base_url"] + s["path"],
-            "title": s["title"],
-            "content_text": s["summary"],
-            "date_published": s["first_published_at"],
-            "date_modified": s["last_published_at"],
-            "authors": [{"name": src["publisher"]} for src in s["sources"][:5]],
-            "external_url": s["sources"][0]["url"] if s["sources"] else None,
-        } for s in stories],
+        "items": [_json_item(site, s) for s in stories],
     }
+
+
+def _json_item(site: dict, story: dict) -> dict:
+    item = {
+        "id": site["base_url"] + story["path"],
+        "url": site["base_url"] + story["path"],
+        "title": story["title"] or "",
+        "content_text": story["summary"] or "",
+        "date_published": story["first_published_at"],
+        "date_modified": story["last_published_at"],
+        "authors": [{"name": src["publisher"]} for src in story["sources"][:5] if src["publisher"]],
+    }
+    external = next((src["url"] for src in story["sources"] if src["url"]), None)
+    if external:  # JSON Feed wants strings: leave absent fields out rather than null
+        item["external_url"] = external
+    return {k: v for k, v in item.items() if v is not None}
 
 
 def _sitemap(base: str, stories: list[dict]) -> str:

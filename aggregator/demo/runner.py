@@ -18,6 +18,7 @@ from ..console import cell as _cell
 from ..clock import Clock
 from ..config import load_settings
 from ..pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_summarize
+from ..site.render import build_site
 from ..store.entries import list_entries
 from ..store.feeds import list_feeds
 from .server import SampleWeb
@@ -66,6 +67,8 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
                 f"wrote {cards.planned} cards with {cards.writer}: {cards.llm_cards + cards.offline_cards} new, "
                 f"{cards.reused} reused, {cards.failed} failed; {cards.calls} LLM calls"
             )
+            site = build_site(settings, store, clock())
+            console.print(f"built the site: {site.pages} pages in {site.output}/")
             table = Table(title="feeds", box=None)
             for column in ("id", "status", "entries", "title", "url"):
                 table.add_column(column)
@@ -79,4 +82,5 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
             for row in list_entries(store, limit=12):
                 latest.add_row(*map(_cell, (row["id"], row["published_at"], row["feed"], row["title"])))
             console.print(latest)
+    console.print(f"open: {settings.output_dir.absolute() / 'index.html'}")
     console.print(f"explore: aggregator --config {config_path} entries list | feeds list | entries show ID | status")

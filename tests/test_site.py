@@ -199,3 +199,20 @@ def test_overlapping_builds_take_turns_and_a_bad_slug_writes_nothing(demo):
         with store.write():
             store.conn.execute("update stories set slug = ? where slug = '../../escaped'", (slug,))
     assert current_build(out) == before and not (out.parent / "escaped").exists()
+
+
+def test_topic_and_source_pages_list_their_stories_with_source_health(demo):
+    settings, store = demo
+    build_site(settings, store, system_clock())
+    out = settings.output_dir
+    feeds = store.query("select id from feeds")
+    for feed in feeds:
+        html = (out / "sources" / str(feed["id"]) / "index.html").read_text()
+        assert "Status: ok" in html and "articles collected" in html
+        slugs = {r["slug"] for r in store.query(
+            "select distinct s.slug from stories s join entries e on e.story_id = s.id where e.feed_id = ?",
+            (feed["id"],))}
+        assert slugs and all(f"stories/{slug}/" in html for slug in slugs)
+    directory = (out / "topics" / "index.html").read_text()
+    topic_pages = [p for p in (out / "topics").iterdir() if p.is_dir()]
+    assert len(topic_pages) >= 5 and all(f'href="../topics/{p.name}/"' in directory for p in topic_pages)

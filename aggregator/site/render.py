@@ -7,7 +7,8 @@ parser only keeps when they are http(s), and links within the site. No page load
 anything from another host, and a strict Content-Security-Policy says so.
 
 Layout (relative to ``output_dir``): ``index.html``, ``stories/<slug>/index.html``,
-``about/index.html``, ``weekly/<YYYY-Www>/index.html``, ``feed.xml`` (Atom), ``feed.json`` (JSON Feed 1.1),
+``about/index.html``, ``weekly/<YYYY-Www>/index.html``, ``topics/`` (an index of topics and
+sources), ``topics/<topic>/``, ``sources/<feed id>/`` (with the source's health), ``feed.xml`` (Atom), ``feed.json`` (JSON Feed 1.1),
 ``sitemap.xml``, ``robots.txt``, ``style.css``.
 """
 
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from ..clock import iso, parse_iso
 from ..config import Settings
-from ..export import export_stories
+from ..export import export_stories, safe_url
 from ..store import Store
 from ..templating import TEMPLATES, environment
 from .publish import new_build
@@ -119,6 +120,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildReport:
         days = [(day, list(group)) for day, group in groupby(stories[:200], key=day_of)]
         writer.page("", "site/index.html", days=days)
         writer.page("about", "site/about.html")
+        _topic_and_source_pages(writer, store, stories)
         for week in sorted({story["week"] for story in stories}):
             recap = build_recap(week, settings.site.timezone, stories, week_numbers(store, week, settings))
             writer.page(f"weekly/{week}", "site/weekly.html", recap=recap)
@@ -132,6 +134,35 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildReport:
         writer.file("sitemap.xml", _sitemap(site["base_url"], stories))
         writer.file("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {site['base_url']}sitemap.xml\n")
     return BuildReport(stories=len(stories), pages=writer.pages, output=str(output))
+
+
+def _topic_and_source_pages(writer: SiteWriter, store: Store, stories: list[dict]) -> None:
+    """A page per topic (cards' topics) and per source (with its health), and an index of both."""
+    from ..store.feeds import list_feeds
+    from ..store.stories import slugify
+
+    by_topic: dict[str, tuple[str, list[dict]]] = {}
+    for story in stories:
+        for topic in (story["card"] or {}).get("topics") or []:
+            if isinstance(topic, str) and topic.strip():
+                by_topic.setdefault(slugify(topic), (topic, []))[1].append(story)
+    for slug, (name, members) in sorted(by_topic.items()):
+        writer.page(f"topics/{slug}", "site/listing.html", heading=f"Topic: {name}", stories=members, source=None)
+    feeds = list_feeds(store)
+    story_ids_by_feed: dict[int, set[int]] = {}
+    for row in store.query("select feed_id, story_id from entries where story_id is not null"):
+        story_ids_by_feed.setdefault(row["feed_id"], set()).add(row["story_id"])
+    sources = []
+    for feed in feeds:
+        name = feed["title"] or feed["feed_title"] or feed["url"]
+        members = [s for s in stories if s["id"] in story_ids_by_feed.get(feed["id"], set())]
+        info = {"status": feed["status"], "last_error": feed["last_error"], "entries": feed["entries"],
+                "last_fetched_at": feed["last_fetched_at"], "site_url": safe_url(feed["site_url"])}
+        writer.page(f"sources/{feed['id']}", "site/listing.html", heading=f"Source: {name}", stories=members,
+                    source=info)
+        sources.append({"id": feed["id"], "name": name, "status": feed["status"]})
+    topics = [(slug, name, len(members)) for slug, (name, members) in sorted(by_topic.items())]
+    writer.page("topics", "site/directory.html", topics=topics, sources=sources)
 
 
 def week_numbers(store: Store, week: str, settings: Settings) -> WeekNumbers:

@@ -7,7 +7,8 @@ time order in SQL.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from typing import Callable
 
 UTC = timezone.utc
@@ -41,3 +42,17 @@ def plausible(moment: datetime | None, now: datetime) -> datetime | None:
     if moment is None or moment < EARLIEST_PLAUSIBLE or moment > now + FUTURE_TOLERANCE:
         return None
     return moment
+
+
+def iso_week(moment: datetime, zone: str) -> str:
+    """The ISO week ("2026-W48") a moment falls in, in the site's time zone."""
+    year, week, _ = moment.astimezone(ZoneInfo(zone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(week: str, zone: str) -> tuple[datetime, datetime]:
+    """[Monday 00:00, next Monday 00:00) of an ISO week in the site's zone, as aware datetimes."""
+    year, number = week.split("-W")
+    monday = date.fromisocalendar(int(year), int(number), 1)
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=ZoneInfo(zone))
+    return start, start + timedelta(days=7)

@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .clock import parse_iso
+from .clock import iso_week, parse_iso
 from .config import Settings
 from .related import StoryInfo, entity_keys, rank, related_stories, thread
 from .store import Store
@@ -32,11 +32,6 @@ def safe_url(value: str | None) -> str | None:
 def clean_text(value):
     """Text with the characters XML cannot carry removed (they break Atom, and mean nothing)."""
     return _XML_INVALID.sub("", value) if isinstance(value, str) else value
-
-
-def iso_week(moment: datetime, timezone: str) -> str:
-    year, week, _ = moment.astimezone(ZoneInfo(timezone)).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def load_story_infos(store: Store) -> tuple[list[dict], dict[int, list[dict]], dict[int, dict], list[StoryInfo]]:

@@ -122,11 +122,3 @@ def rank(stories: list[StoryInfo], now: datetime, weights: RankWeights = RankWei
            f"+{recency:.1f} for recency"))
     ranked.sort(key=lambda r: (-r.score, -r.story.last_published.timestamp(), r.story.id))
     return ranked
-
-
-def by_topic(ranked: list[Ranked], topic_of) -> dict[str, list[Ranked]]:
-    """Ranked stories grouped by their main topic; groups ordered by their best story."""
-    groups: dict[str, list[Ranked]] = {}
-    for item in ranked:
-        groups.setdefault(topic_of(item.story) or "other", []).append(item)
-    return dict(sorted(groups.items(), key=lambda kv: -kv[1][0].score))

@@ -5,26 +5,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
+from .clock import iso_week, week_bounds
 from .config import Settings
 from .store import Store
 from .store.cards import usage_since
-from .store.feeds import list_feeds
+from .store.feeds import FEED_STATUSES, list_feeds
 from .summarize.batch import Summarizer
-
-
-def week_start(now: datetime, timezone: str) -> datetime:
-    local = now.astimezone(ZoneInfo(timezone))
-    monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    return monday
 
 
 def collect_status(settings: Settings, store: Store, now: datetime) -> dict:
     feeds = list_feeds(store)
-    counts = {status: sum(1 for f in feeds if f["status"] == status) for status in ("new", "ok", "error", "disabled")}
-    start = week_start(now, settings.site.timezone)
+    counts = {status: sum(1 for f in feeds if f["status"] == status) for status in FEED_STATUSES}
+    start, _ = week_bounds(iso_week(now, settings.site.timezone), settings.site.timezone)
     usage = usage_since(store, start)
     tokens_in = sum(u["tokens_in"] or 0 for u in usage)
     tokens_out = sum(u["tokens_out"] or 0 for u in usage)

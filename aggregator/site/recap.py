@@ -9,8 +9,9 @@ each sentence linking its story, comes with the digest work).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
+
+from ..clock import week_bounds
 
 WORDS_PER_MINUTE = 230  # reading speed for "reading time saved"
 CARD_MINUTES = 0.5  # the 30-second TL;DR
@@ -33,14 +34,6 @@ class Recap:
     top: list[dict] = field(default_factory=list)
     groups: list[tuple[str, list[dict]]] = field(default_factory=list)
     numbers: WeekNumbers = field(default_factory=WeekNumbers)
-
-
-def week_bounds(week: str, timezone: str) -> tuple[datetime, datetime]:
-    """[Monday 00:00, next Monday 00:00) of an ISO week in the site's zone, as aware datetimes."""
-    year, number = week.split("-W")
-    monday = date.fromisocalendar(int(year), int(number), 1)
-    start = datetime(monday.year, monday.month, monday.day, tzinfo=ZoneInfo(timezone))
-    return start, start + timedelta(days=7)
 
 
 def reading_minutes_saved(source_words: int, stories: int) -> int:

@@ -24,13 +24,13 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from ..clock import iso, parse_iso
+from ..clock import iso, parse_iso, week_bounds
 from ..config import Settings
 from ..export import export_stories, safe_url
 from ..store import Store
 from ..templating import TEMPLATES, environment
 from .publish import new_build
-from .recap import WeekNumbers, build_recap, reading_minutes_saved, week_bounds
+from .recap import WeekNumbers, build_recap, reading_minutes_saved
 
 FEED_SIZE = 50
 _SAFE_PATH = re.compile(r"^(?:[a-z0-9][a-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9-]*)*)?$")  # no "..", no absolute paths

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from ..clock import iso, parse_iso
+from ..clock import iso
 from ..config import FeedConfig
 from ..errors import FeedError
 from .db import Store
@@ -147,8 +147,3 @@ def due_feeds(store: Store, now: datetime, *, everything: bool = False) -> list[
                   r["body_sha256"], r["error_count"] or 0, r["ttl_minutes"])
         for r in store.query(sql + " order by id", params)
     ]
-
-
-def next_check_times(store: Store) -> list[datetime]:
-    return [parse_iso(r["next_check_at"]) for r in store.query(
-        "select next_check_at from feeds where removed_at is null and disabled_at is null")]

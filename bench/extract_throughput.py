@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fetch_refresh import HelperSampler, dump_profile, mb  # noqa: E402
+from measure import WorkerSampler, dump_profile, mb, own_peak_kb, reset_peak_rss  # noqa: E402
 from newsweb import NewsWeb, WebConfig, host_address  # noqa: E402
 
 from aggregator.clock import system_clock  # noqa: E402
@@ -56,59 +56,6 @@ from aggregator.store.feeds import add_feed  # noqa: E402
 TARGET_PAGES = 1000
 TARGET_SECONDS = 45.0
 TARGET_CORES = 2
-
-
-# --------------------------------------------------------------------------- memory sampling
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class WorkerSampler(HelperSampler):
-    """HelperSampler, plus the largest *simultaneous* RSS of the workers.
-
-    pebble recycles a worker after ``max_tasks`` pages, so the sum of every worker's
-    peak counts processes that never lived at the same time; the concurrent sum is
-    what the machine actually had to hold.
-    """
-
-    def __init__(self, exclude: set[int], interval: float = 0.05):
-        super().__init__(exclude, interval)
-        self.concurrent_workers_kb = 0
-        self.concurrent_all_kb = 0
-
-    def _sample(self, starting: bool = False) -> None:
-        super()._sample(starting)
-        live = self._descendants()
-        workers = sum(_rss_kb(pid) for pid in live if self.procs.get(pid) and self.procs[pid].role == "worker")
-        self.concurrent_workers_kb = max(self.concurrent_workers_kb, workers)
-        self.concurrent_all_kb = max(self.concurrent_all_kb, sum(_rss_kb(pid) for pid in live))
-
-
-def reset_peak_rss() -> bool:
-    """Reset this process's VmHWM (Linux >= 4.0), so the peak covers only what follows."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def own_peak_kb() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 # --------------------------------------------------------------------------- setup

@@ -34,13 +34,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import os
-import pstats
 import resource
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from measure import HelperSampler, dump_profile, mb  # noqa: E402
 from newsweb import NewsWeb, WebConfig, add_web_arguments, config_from_args, host_address  # noqa: E402
 
 from aggregator.clock import system_clock  # noqa: E402
@@ -60,135 +58,6 @@ from aggregator.store.feeds import add_feed  # noqa: E402
 TARGET_FIRST_FETCH_S = 20.0
 TARGET_UNCHANGED_S = 3.0
 TARGET_PEAK_MB = 300.0
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-# --------------------------------------------------------------------------- helper processes
-
-
-@dataclass
-class ProcSample:
-    role: str  # worker (a grandchild: forked by the forkserver) | helper (forkserver, resource tracker)
-    cpu_start: float  # seconds, at the start of the round (0 for processes born during it)
-    cpu_last: float = 0.0
-    peak_kb: int = 0
-
-
-def _read_stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds) from /proc/<pid>/stat."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2:].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def _peak_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _pss_kb(pid: int) -> int:
-    """Proportional set size: shared pages (fork, copy-on-write) split among their sharers."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-HAVE_CHILDREN_FILES = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
-
-
-def _children(pid: int) -> list[int]:
-    """Child pids of ``pid``: a few small /proc files, or a scan of all processes."""
-    if not HAVE_CHILDREN_FILES:  # kernel without CONFIG_PROC_CHILDREN
-        return [int(e.name) for e in os.scandir("/proc")
-                if e.name.isdigit() and (_read_stat(int(e.name)) or (0, 0.0))[0] == pid]
-    pids: list[int] = []
-    try:
-        for task in os.scandir(f"/proc/{pid}/task"):
-            try:
-                pids += [int(p) for p in Path(task.path, "children").read_text().split()]
-            except OSError:  # the thread ended meanwhile
-                pass
-    except OSError:  # the process ended meanwhile
-        pass
-    return pids
-
-
-class HelperSampler:
-    """Samples the client's descendant processes (except the server) during a round."""
-
-    def __init__(self, exclude: set[int], interval: float = 0.05):
-        self.root = os.getpid()
-        self.exclude = exclude
-        self.interval = interval
-        self.procs: dict[int, ProcSample] = {}
-        self.peak_pss_kb = 0  # largest simultaneous PSS of the client and all its helpers
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> "HelperSampler":
-        self._sample(starting=True)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        assert self._thread is not None
-        self._thread.join()
-        self._sample()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._sample()
-
-    def _descendants(self) -> dict[int, tuple[int, float]]:
-        """Every process below ours (not the excluded server), with parent and CPU."""
-        found: dict[int, tuple[int, float]] = {}
-        frontier = [self.root]
-        while frontier:
-            parent = frontier.pop()
-            for pid in _children(parent):
-                stat = _read_stat(pid)
-                if pid not in self.exclude and pid not in found and stat is not None:
-                    found[pid] = stat
-                    frontier.append(pid)
-        return found
-
-    def _sample(self, starting: bool = False) -> None:
-        descendants = self._descendants()
-        self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(pid) for pid in [self.root, *descendants]))
-        for pid, (ppid, cpu) in descendants.items():
-            proc = self.procs.get(pid)
-            if proc is None:
-                role = "helper" if ppid == self.root else "worker"
-                proc = self.procs[pid] = ProcSample(role, cpu if starting else 0.0)
-            proc.cpu_last = max(proc.cpu_last, cpu)
-            proc.peak_kb = max(proc.peak_kb, _peak_kb(pid))
-
-    def summary(self) -> dict:
-        workers = [p for p in self.procs.values() if p.role == "worker"]
-        others = [p for p in self.procs.values() if p.role != "worker"]
-        return {
-            "workers": len(workers),
-            "worker_cpu": sum(p.cpu_last - p.cpu_start for p in workers),
-            "worker_peak_kb": max((p.peak_kb for p in workers), default=0),
-            "worker_peak_sum_kb": sum(p.peak_kb for p in workers),
-            "other_cpu": sum(p.cpu_last - p.cpu_start for p in others),
-            "other_peak_sum_kb": sum(p.peak_kb for p in others),
-            "peak_pss_kb": self.peak_pss_kb,
-        }
 
 
 # --------------------------------------------------------------------------- rounds
@@ -271,23 +140,7 @@ def run_round(name: str, settings: Settings, store: Store, web: NewsWeb,
     )
 
 
-def dump_profile(profiler: cProfile.Profile, directory: Path, name: str) -> str:
-    """Save the profile to DIR/<round>.prof and return its top functions as text."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name.split('.')[0]}.prof"
-    profiler.dump_stats(str(path))
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    stats.sort_stats("tottime").print_stats(18)
-    stats.sort_stats("cumulative").print_stats(25)
-    return f"--- cProfile of the client's main thread (saved to {path}) ---\n{out.getvalue()}"
-
-
 # --------------------------------------------------------------------------- output
-
-
-def mb(kb: float) -> str:
-    return f"{kb / 1024:.0f} MB"
 
 
 def print_workload(config: WebConfig, args: argparse.Namespace, settings: Settings) -> None:

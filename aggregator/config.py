@@ -34,6 +34,7 @@ class SiteSettings(_Section):
     base_url: str = "http://localhost:8000/"
     output_dir: Path = Path("site")
     timezone: str = "UTC"
+    search: bool = True  # index the cards with Pagefind at the end of each build
 
     @field_validator("timezone")
     @classmethod

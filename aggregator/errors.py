@@ -22,10 +22,12 @@ line and exits non-zero; it never shows a traceback for these.
     ├── ExtractionError        one article page could not be extracted; retried later
     │   ├── ExtractionTimeout      over the time limit: its worker was killed
     │   └── ExtractionCrashed      the worker died (memory limit, crash)
-    └── LLMError               one card could not be written; the story stays queued
-        ├── LLMUnavailableError    429/5xx/timeouts outlasted the retries
-        ├── LLMRequestError        the server refused the request (bad key, unknown model)
-        └── LLMOutputError         the answer was not a valid card, even after one repair
+    ├── LLMError               one card could not be written; the story stays queued
+    │   ├── LLMUnavailableError    429/5xx/timeouts outlasted the retries
+    │   ├── LLMRequestError        the server refused the request (bad key, unknown model)
+    │   └── LLMOutputError         the answer was not a valid card, even after one repair
+    └── SiteError              the site cannot be built or published; the old one stays up
+        └── SearchIndexError       Pagefind is missing or failed
 """
 
 from __future__ import annotations
@@ -150,3 +152,11 @@ class LLMRequestError(LLMError):
 
 class LLMOutputError(LLMError):
     kind = "llm_output"
+
+
+class SiteError(AggregatorError):
+    """The site cannot be built or published; the published site is left as it was."""
+
+
+class SearchIndexError(SiteError):
+    """Pagefind is missing or failed; the message carries its output."""

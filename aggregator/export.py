@@ -13,9 +13,9 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .clock import iso_week, parse_iso
+from .clock import iso_week, parse_iso, week_bounds
 from .config import Settings
-from .related import StoryInfo, entity_keys, rank, related_stories, thread
+from .related import RELATED_WINDOW, THREAD_WINDOW, EntityIndex, StoryInfo, entity_keys, rank, related_stories, thread
 from .store import Store
 from .store.stories import story_rows, story_sources
 
@@ -56,7 +56,14 @@ def load_story_infos(store: Store) -> tuple[list[dict], dict[int, list[dict]], d
 def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
     stories, sources, cards, infos = load_story_infos(store)
     by_id = {info.id: info for info in infos}
-    ranks = {r.story.id: r for r in rank(infos, now)}
+    zone = settings.site.timezone
+    tz = ZoneInfo(zone)
+    weeks = {info.id: iso_week(info.first_published, zone) for info in infos}
+    ranks = {}
+    for week in set(weeks.values()):  # ranked within the week, as of its close: a past week's order is final
+        members = [info for info in infos if weeks[info.id] == week]
+        ranks.update((r.story.id, r) for r in rank(members, min(now, week_bounds(week, zone)[1])))
+    index = EntityIndex(infos)
     out = []
     for story in stories:
         info = by_id[story["id"]]
@@ -67,7 +74,7 @@ def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
             "slug": story["slug"],
             "title": clean_text(story["title"]),
             "path": f"stories/{story['slug']}/",
-            "week": iso_week(info.first_published, settings.site.timezone),
+            "week": weeks[story["id"]],
             "first_published_at": story["first_published_at"],
             "last_published_at": story["last_published_at"],
             "sources": [
@@ -87,10 +94,10 @@ def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
             "dropped_claims": json.loads(card_row["dropped_json"]) if card_row else [],
             "related": [{"id": other.id, "slug": other.slug, "title": clean_text(other.title),
                          "score": round(score, 3)}
-                        for other, score in related_stories(info, infos)],
-            "thread": [{"date": other.first_published.astimezone(ZoneInfo(settings.site.timezone)).date().isoformat(),
+                        for other, score in related_stories(info, index.candidates(info, RELATED_WINDOW))],
+            "thread": [{"date": other.first_published.astimezone(tz).date().isoformat(),
                         "id": other.id, "slug": other.slug, "title": clean_text(other.title),
-                        "path": f"stories/{other.slug}/"} for other in thread(info, infos)],
+                        "path": f"stories/{other.slug}/"} for other in thread(info, index.candidates(info, THREAD_WINDOW))],
             "rank": {"score": ranks[story["id"]].score, "parts": ranks[story["id"]].parts,
                      "explanation": ranks[story["id"]].explanation},
         })

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -67,8 +68,48 @@ def relatedness(a: StoryInfo, b: StoryInfo) -> float:
     return 0.75 * _jaccard(a.entities, b.entities) + 0.25 * _jaccard(a.topics, b.topics)
 
 
+RELATED_WINDOW = timedelta(weeks=4)
+THREAD_WINDOW = timedelta(days=90)
+CANDIDATES_PER_ENTITY = 400
+
+
+class EntityIndex:
+    """Stories by entity key, in publication order: who could be related to a story.
+
+    Related updates and threads both require a shared entity inside a time window, so
+    the candidates are found by bisecting each of the story's entity lists instead of
+    comparing every pair (10,000 stories are 50 million pairs). An entity so common that
+    more than ``per_entity`` stories carry it inside the window ("openai") contributes
+    only the ``per_entity`` stories nearest in time: a weak signal, and the nearest are
+    the ones a reader wants.
+    """
+
+    def __init__(self, stories: list[StoryInfo], per_entity: int = CANDIDATES_PER_ENTITY):
+        self.per_entity = per_entity
+        postings: dict[str, list[StoryInfo]] = {}
+        for story in sorted(stories, key=lambda s: (s.first_published, s.id)):
+            for key in story.entities:
+                postings.setdefault(key, []).append(story)
+        self._postings = {k: (v, [s.first_published.timestamp() for s in v]) for k, v in postings.items()}
+
+    def candidates(self, story: StoryInfo, window: timedelta) -> list[StoryInfo]:
+        found: dict[int, StoryInfo] = {}
+        moment, span = story.first_published.timestamp(), window.total_seconds()
+        for key in story.entities:
+            members, times = self._postings.get(key, ((), ()))
+            lo, hi = bisect_left(times, moment - span), bisect_right(times, moment + span)
+            if hi - lo > self.per_entity:
+                centre = bisect_left(times, moment)
+                lo = max(lo, min(centre - self.per_entity // 2, hi - self.per_entity))
+                hi = lo + self.per_entity
+            for other in members[lo:hi]:
+                if other.id != story.id:
+                    found[other.id] = other
+        return list(found.values())
+
+
 def related_stories(story: StoryInfo, others: list[StoryInfo], *, limit: int = 5,
-                    window: timedelta = timedelta(weeks=4), minimum: float = 0.08) -> list[tuple[StoryInfo, float]]:
+                    window: timedelta = RELATED_WINDOW, minimum: float = 0.08) -> list[tuple[StoryInfo, float]]:
     scored = [
         (other, relatedness(story, other)) for other in others
         if other.id != story.id and abs(other.first_published - story.first_published) <= window
@@ -79,7 +120,7 @@ def related_stories(story: StoryInfo, others: list[StoryInfo], *, limit: int = 5
 
 
 def thread(story: StoryInfo, others: list[StoryInfo], *, limit: int = 5,
-           window: timedelta = timedelta(days=90), minimum: float = 0.12) -> list[StoryInfo]:
+           window: timedelta = THREAD_WINDOW, minimum: float = 0.12) -> list[StoryInfo]:
     """Earlier stories on the same subject, oldest first."""
     earlier = [
         other for other in others

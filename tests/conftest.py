@@ -65,3 +65,32 @@ def store(tmp_path):
     s = open_store(tmp_path / "test.db")
     yield s
     s.close()
+
+
+# -- the built site (tests/site_helpers.py): shared by test_site, test_browser and test_html_valid
+
+@pytest.fixture(scope="session")
+def demo_pipeline(tmp_path_factory):
+    """The sample news web run through the pipeline once per session; use ``site_from`` for a private copy."""
+    from site_helpers import run_demo_pipeline
+
+    return run_demo_pipeline(tmp_path_factory.mktemp("demo-pipeline"))
+
+
+@pytest.fixture(scope="session")
+def hostile_pipeline(tmp_path_factory):
+    """A one-feed web with markup for titles and javascript: links, through the pipeline once per session."""
+    from site_helpers import run_hostile_pipeline
+
+    return run_hostile_pipeline(tmp_path_factory.mktemp("hostile-pipeline"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium (Debian's, through playwright), once per module; skips without it unless CI is set."""
+    from site_helpers import launch_chromium
+
+    playwright, chromium = launch_chromium()
+    yield chromium
+    chromium.close()
+    playwright.stop()

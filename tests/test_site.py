@@ -15,20 +15,11 @@ from aggregator.site.render import build_site
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from aggregator.demo.server import SampleWeb
-    from aggregator.pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_summarize
+def demo(demo_pipeline, tmp_path_factory):
+    """This module's own copy of the sample web's data (run through the pipeline once per session)."""
+    from site_helpers import site_from
 
-    root = tmp_path_factory.mktemp("site")
-    with SampleWeb() as web:
-        settings = settings_from_dict({
-            "site": {"title": "Test Recap", "base_url": "https://news.example.org/", "output_dir": "public",
-                     "timezone": "Europe/Copenhagen"},
-            "database": {"path": str(root / "d.db")}, "network": {"allow_private_networks": True},
-            "extract": {"per_host_delay_seconds": 0}, "feeds": web.feed_urls()}, base_dir=root)
-        store = open_settings_store(settings, system_clock)
-        for stage in (run_fetch, run_extract, run_cluster, run_summarize):
-            stage(settings, store, system_clock)
+    settings, store = site_from(demo_pipeline, tmp_path_factory.mktemp("site"), base_url="https://news.example.org/")
     yield settings, store
     store.close()
 
@@ -50,8 +41,10 @@ def test_every_story_gets_a_page_and_the_site_has_its_feeds(demo):
     assert all(e.link.startswith("https://news.example.org/stories/") for e in atom.entries)
     feed = json.loads((out / "feed.json").read_text())
     assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == len(stories)
-    weeks = len(list((out / "weekly").iterdir()))
-    assert (out / "sitemap.xml").read_text().count("<loc>") == len(stories) + 2 + weeks
+    pages = {str(p.parent.relative_to(out)) for p in out.rglob("index.html")} - {"search"}
+    sitemap = (out / "sitemap.xml").read_text()
+    assert sitemap.count("<loc>") == len(pages) > len(stories) + 10  # every page but the search page
+    assert all(f"https://news.example.org/stories/{s['slug']}/<" in sitemap for s in stories)
 
 
 def test_pages_load_nothing_from_elsewhere_and_link_back_to_publishers(demo):
@@ -59,7 +52,15 @@ def test_pages_load_nothing_from_elsewhere_and_link_back_to_publishers(demo):
     build_site(settings, store, system_clock())
     for page in settings.output_dir.rglob("*.html"):
         html = page.read_text()
-        assert "Content-Security-Policy" in html and "<script" not in html
+        assert "Content-Security-Policy" in html
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+        if page.parent.name == "search":  # only the search page runs code, and only files of the site
+            assert scripts and all(not body.strip() for _, body in scripts)
+            for attributes, _ in scripts:
+                src = re.search(r'src="([^"]+)"', attributes).group(1)
+                assert not src.startswith(("http", "//")) and (page.parent / src).resolve().is_file(), src
+        else:
+            assert "<script" not in html, page
         stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
         assert not stylesheet.startswith(("http", "//")) and (page.parent / stylesheet).resolve().is_file()
         for link in re.findall(r'<a href="([^"]+)"', html):  # links within the site resolve to pages
@@ -122,7 +123,7 @@ def test_weekly_recap_pages_rank_the_week_and_count_it(demo):
 
     settings, store = demo
     build_site(settings, store, system_clock())
-    weeks = sorted(p.name for p in (settings.output_dir / "weekly").iterdir())
+    weeks = sorted(p.name for p in (settings.output_dir / "weekly").iterdir() if p.is_dir())
     assert weeks == ["2026-W46", "2026-W47"]  # the sample web spans 9-22 November 2026
     start, end = week_bounds("2026-W46", "Europe/Copenhagen")
     assert (start.isoformat(), (end - start).days) == ("2026-11-09T00:00:00+01:00", 7)

@@ -5,7 +5,8 @@ build is written to a fresh folder beside it, and only when it is complete does 
 ``rename()`` of a new link over the old one switch the site: rename is atomic on
 POSIX, so every request sees either the old site or the new one. The two newest
 builds are kept (the previous one for a moment's in-flight requests), older ones are
-removed.
+removed. Each build has a *sidecar* file beside its folder (``<build>.json``, outside
+what is served) where the build records what it rendered, for the next build.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ KEEP_BUILDS = 2
 
 def builds_dir(output_dir: Path) -> Path:
     return output_dir.parent / f".{output_dir.name}.builds"
+
+
+def sidecar(folder: Path) -> Path:
+    """The file beside a build where it records its page fingerprints (see ``site.writer``)."""
+    return folder.parent / f"{folder.name}.json"
 
 
 def current_build(output_dir: Path) -> Path | None:
@@ -53,6 +59,7 @@ def new_build(output_dir: Path) -> Iterator[Path]:
             swap(output_dir, folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
+            sidecar(folder).unlink(missing_ok=True)
             raise
         prune(builds, keep={folder})
 
@@ -73,3 +80,7 @@ def prune(builds: Path, keep: set) -> None:
     for old in folders[KEEP_BUILDS:]:
         if old not in keep:
             shutil.rmtree(old, ignore_errors=True)
+            sidecar(old).unlink(missing_ok=True)
+    for orphan in builds.glob("*.json"):  # a sidecar whose build is gone (a crash between the two)
+        if not orphan.with_suffix("").is_dir():
+            orphan.unlink(missing_ok=True)

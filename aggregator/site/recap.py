@@ -1,9 +1,10 @@
 """The weekly recap: a week's stories ranked and grouped by topic, and the week in numbers. Pure.
 
-Takes the stories as `export_stories` gives them (each with its rank) and numbers the
-caller counted in the store; returns what the template shows. Without an LLM the
-introduction is a plain list of the week's top threads (the LLM-written introduction,
-each sentence linking its story, comes with the digest work).
+Takes the stories as `export_stories` gives them (each with its rank within its week)
+and numbers the caller counted in the store; returns what the template shows, and
+nothing more (the recap is also the page's fingerprint: see ``site.writer``). The
+introduction is the LLM-written one when the recap stage made one (``summarize.recap``:
+every sentence links the story it comes from), else the plain list of the top threads.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Recap:
     start: date
     end: date  # Sunday
     top: list[dict] = field(default_factory=list)
+    intro: list[dict] = field(default_factory=list)  # [{"text", "path"}], verified sentences
     groups: list[tuple[str, list[dict]]] = field(default_factory=list)
     numbers: WeekNumbers = field(default_factory=WeekNumbers)
 
@@ -40,13 +42,26 @@ def reading_minutes_saved(source_words: int, stories: int) -> int:
     return max(0, round(source_words / WORDS_PER_MINUTE - stories * CARD_MINUTES))
 
 
-def build_recap(week: str, timezone: str, stories: list[dict], numbers: WeekNumbers, top: int = 5) -> Recap:
+def week_stories(week: str, stories: list[dict]) -> list[dict]:
+    """The week's stories, best ranked first."""
+    return sorted((s for s in stories if s["week"] == week), key=lambda s: (-s["rank"]["score"], s["id"]))
+
+
+def recap_item(story: dict) -> dict:
+    return {"path": story["path"], "title": story["title"], "score": story["rank"]["score"],
+            "independent_sources": story["rank"]["parts"]["independent_sources"],
+            "sources": [{"url": s["url"], "publisher": s["publisher"]} for s in story["sources"][:3]]}
+
+
+def build_recap(week: str, timezone: str, stories: list[dict], numbers: WeekNumbers, top: int = 5,
+                intro: list[dict] | None = None) -> Recap:
     start, end = week_bounds(week, timezone)
-    mine = sorted((s for s in stories if s["week"] == week), key=lambda s: (-s["rank"]["score"], s["id"]))
+    mine = week_stories(week, stories)
     groups: dict[str, list[dict]] = {}
     for story in mine:
         topics = (story["card"] or {}).get("topics") or ["other"]
-        groups.setdefault(topics[0], []).append(story)
+        groups.setdefault(topics[0], []).append(recap_item(story))
     numbers.stories = len(mine)
-    return Recap(week=week, start=start.date(), end=(end - timedelta(days=1)).date(), top=mine[:top],
-                 groups=sorted(groups.items(), key=lambda kv: -kv[1][0]["rank"]["score"]), numbers=numbers)
+    return Recap(week=week, start=start.date(), end=(end - timedelta(days=1)).date(),
+                 top=[recap_item(s) for s in mine[:top]], intro=list(intro or []),
+                 groups=sorted(groups.items(), key=lambda kv: -kv[1][0]["score"]), numbers=numbers)

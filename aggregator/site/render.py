@@ -1,15 +1,25 @@
-"""Render the static site from the store: pages, feeds, sitemap. jinja2 through templating.
+"""Build the static site from the store: the one orchestrator of ``aggregator build``.
 
 Everything from feeds and the LLM reaches the pages as *text* and is escaped by the
 templates' autoescaping (cards are plain text by construction, titles are plain
-text from the parser); the only links are the publishers' own URLs, which the
-parser only keeps when they are http(s), and links within the site. No page loads
-anything from another host, and a strict Content-Security-Policy says so.
+text from the parser); the only links are the publishers' own URLs, which leave the
+store only when they are http(s), and links within the site. No page loads anything
+from another host, and a strict Content-Security-Policy says so.
 
-Layout (relative to ``output_dir``): ``index.html``, ``stories/<slug>/index.html``,
-``about/index.html``, ``weekly/<YYYY-Www>/index.html``, ``topics/`` (an index of topics and
-sources), ``topics/<topic>/``, ``sources/<feed id>/`` (with the source's health), ``feed.xml`` (Atom), ``feed.json`` (JSON Feed 1.1),
-``sitemap.xml``, ``robots.txt``, ``style.css``.
+A build (see ``docs/design.md``, "The static site"):
+
+1. export the stories (``export.export_stories``) and count each week's numbers;
+2. write every page into a new folder (``publish.new_build``), hard-linking the
+   pages whose inputs did not change from the build being replaced (``writer``);
+3. index the story pages for search (``search``: a base and a delta Pagefind bundle);
+4. swap the new folder in atomically.
+
+Layout (relative to ``output_dir``): ``index.html``, ``stories/<slug>/``, ``weekly/<YYYY-Www>/``,
+``archive/`` (every week), ``topics/`` (topics, audiences and sources), ``topics/<topic>/``,
+``audiences/<audience>/``, ``sources/<feed id>/`` (with the source's health), ``about/``,
+``search/``, ``feed.xml`` and ``feed.json`` (stories), ``weekly/feed.xml`` and
+``weekly/feed.json`` (recaps), ``sitemap.xml``, ``robots.txt``, ``style.css``, ``search.js``,
+``og.png``, ``pagefind/`` and ``pagefind-recent/``.
 """
 
 from __future__ import annotations
@@ -17,29 +27,37 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from ..clock import iso, parse_iso, week_bounds
 from ..config import Settings
 from ..export import export_stories, safe_url
 from ..store import Store
-from ..templating import TEMPLATES, environment
-from .publish import new_build
-from .recap import WeekNumbers, build_recap, reading_minutes_saved
+from ..summarize.card import AUDIENCES
+from ..templating import TEMPLATES
+from . import outputs, search
+from .publish import current_build, new_build, sidecar
+from .recap import WeekNumbers, build_recap, reading_minutes_saved, week_stories
+from .writer import SiteWriter, read_manifest, write_manifest
 
-FEED_SIZE = 50
-_SAFE_PATH = re.compile(r"^(?:[a-z0-9][a-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9-]*)*)?$")  # no "..", no absolute paths
+HOME_STORIES = 200
+LISTING_STORIES = 100
+STATIC_FILES = ("style.css", "search.js", "og.png")
 
 
 @dataclass
 class BuildReport:
     stories: int = 0
     pages: int = 0
+    rendered: int = 0  # pages and files written anew
+    reused: int = 0  # pages linked unchanged from the previous build
+    search: str = ""  # full | delta | reuse | off, and why
+    search_seconds: float = 0.0
     output: str = ""
 
 
@@ -55,13 +73,6 @@ def _long_time(value: str | None, tz: str) -> str:
     return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
 
 
-def _env():
-    env = environment()
-    env.filters.setdefault("long_date", _long_date)
-    env.filters.setdefault("long_time", _long_time)
-    return env
-
-
 def _timeline(story: dict) -> list[dict]:
     """The card's dated events and the earlier stories of the thread, in date order.
 
@@ -74,95 +85,162 @@ def _timeline(story: dict) -> list[dict]:
     return sorted(events, key=lambda e: e["date"] if re.match(r"\d{4}", e["date"]) else f"{year}-{e['date']}")
 
 
-def _summary(story: dict) -> str:
-    card = story["card"] or {}
-    return " ".join(c["text"] for c in card.get("what_changed", [])) or story["title"]
+def _slug(text: str) -> str:
+    from ..store.stories import slugify
+    return slugify(text)
 
 
-class SiteWriter:
-    def __init__(self, settings: Settings, folder: Path):
-        self.settings = settings
-        self.folder = folder
-        self.env = _env()
-        self.pages = 0
-        base = settings.site.base_url
-        self.common = {"site": {"title": settings.site.title, "base_url": base if base.endswith("/") else base + "/"},
-                       "tz": settings.site.timezone, "latest_week": None}
-
-    def page(self, path: str, template: str, **context) -> None:
-        if not _SAFE_PATH.match(path):
-            raise ValueError(f"refusing to write a page at {path!r}")
-        depth = len(path.strip("/").split("/")) if path else 0  # "stories/x" -> stories/x/index.html -> ../../
-        html = self.env.get_template(template).render(
-            path=path, root="../" * depth if depth else "./", **self.common, **context)
-        target = self.folder / path / "index.html" if path else self.folder / "index.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
-        self.pages += 1
-
-    def file(self, name: str, text: str) -> None:
-        (self.folder / name).write_text(text, encoding="utf-8")
+def _listing_item(story: dict) -> dict:
+    """A story as a line in a list: all that home, topic and source pages show of it."""
+    return {"path": story["path"], "title": story["title"], "first_published_at": story["first_published_at"],
+            "source_count": len(story["sources"]),
+            "sources": [{"url": s["url"], "publisher": s["publisher"]} for s in story["sources"][:3]]}
 
 
-def build_site(settings: Settings, store: Store, now: datetime) -> BuildReport:
+def _story_context(story: dict) -> dict:
+    """A story page's context: the story without its rank (which moves with the clock)."""
+    page = {k: v for k, v in story.items() if k not in ("rank", "dropped_claims")}
+    page["audiences"] = [(a, _slug(a)) for a in (story["card"] or {}).get("who_should_care") or []]
+    return {"story": page, "card": story["card"], "meta": story["card_meta"], "timeline": _timeline(story)}
+
+
+def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = False) -> BuildReport:
+    """Build and publish the site; ``full`` renders every page and re-indexes search from scratch."""
     data = export_stories(settings, store, now)
     stories = sorted(data["stories"], key=lambda s: (s["first_published_at"] or "", s["id"]), reverse=True)
-    tz = ZoneInfo(settings.site.timezone)
     output = settings.output_dir
+    base = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
+    common = {"site": {"title": settings.site.title, "base_url": base}, "tz": settings.site.timezone,
+              "latest_week": max((s["week"] for s in stories), default=None)}
+    report = BuildReport(stories=len(stories), output=str(output))
     with new_build(output) as folder:
-        writer = SiteWriter(settings, folder)
-        writer.common["latest_week"] = max((s["week"] for s in stories), default=None)
-        shutil.copyfile(TEMPLATES / "site" / "style.css", folder / "style.css")
+        previous = None if full else current_build(output)
+        state = _read_state(previous)
+        writer = SiteWriter(folder, common, previous=previous, manifest=state.get("pages"),
+                            filters={"long_date": _long_date, "long_time": _long_time})
+        for name in STATIC_FILES:
+            shutil.copyfile(TEMPLATES / "site" / name, folder / name)
         for story in stories:
-            writer.page(story["path"].rstrip("/"), "site/story.html", story=story, card=story["card"],
-                        meta=story["card_meta"], timeline=_timeline(story))
-        day_of = lambda s: parse_iso(s["first_published_at"]).astimezone(tz).date().isoformat()  # noqa: E731
-        days = [(day, list(group)) for day, group in groupby(stories[:200], key=day_of)]
-        writer.page("", "site/index.html", days=days)
-        writer.page("about", "site/about.html")
-        _topic_and_source_pages(writer, store, stories)
-        for week in sorted({story["week"] for story in stories}):
-            recap = build_recap(week, settings.site.timezone, stories, week_numbers(store, week, settings))
-            writer.page(f"weekly/{week}", "site/weekly.html", recap=recap)
-        recent = stories[:FEED_SIZE]
-        for story in recent:
-            story["summary"] = _summary(story)
-        site = writer.common["site"]
-        writer.file("feed.xml", writer.env.get_template("site/feed.xml").render(
-            site=site, stories=recent, updated=now.isoformat()))
-        writer.file("feed.json", json.dumps(_json_feed(site, recent), ensure_ascii=False, indent=1))
-        writer.file("sitemap.xml", _sitemap(site["base_url"], stories))
-        writer.file("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {site['base_url']}sitemap.xml\n")
-    return BuildReport(stories=len(stories), pages=writer.pages, output=str(output))
+            writer.page(story["path"].rstrip("/"), "site/story.html", **_story_context(story))
+        _home_and_listings(writer, settings, store, stories)
+        _weekly(writer, settings, store, stories, now)
+        items = [outputs.feed_item(s) for s in stories[:outputs.FEED_SIZE]]
+        writer.file("feed.xml", "site/feed.xml", title=settings.site.title, feed_path="feed.xml",
+                    entries=items, recaps=None, updated=max((s["last_published_at"] for s in items), default=iso(now)))
+        writer.file("feed.json", text=json.dumps(outputs.json_feed(
+            common["site"], settings.site.title, "feed.json", [outputs.json_story(common["site"], i) for i in items]),
+            ensure_ascii=False, indent=1))
+        pages = [n[: -len("index.html")] for n in writer.fingerprints if n.endswith("index.html") and n != "search/index.html"]
+        writer.file("sitemap.xml", text=outputs.sitemap(base, sorted(pages)))
+        writer.file("robots.txt", text=outputs.robots(base))
+        report.search, report.search_seconds, search_state = _index_search(settings, folder, previous, state, writer)
+        write_manifest(sidecar(folder), writer.fingerprints, {"search": search_state})
+    report.pages, report.rendered, report.reused = writer.pages, writer.rendered, writer.reused
+    return report
 
 
-def _topic_and_source_pages(writer: SiteWriter, store: Store, stories: list[dict]) -> None:
-    """A page per topic (cards' topics) and per source (with its health), and an index of both."""
+def _read_state(previous: Path | None) -> dict:
+    if previous is None:
+        return {}
+    try:
+        state = json.loads(sidecar(previous).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {"pages": read_manifest(sidecar(previous)), "search": state.get("search") or {}}
+
+
+def _index_search(settings: Settings, folder: Path, previous: Path | None, state: dict,
+                  writer: SiteWriter) -> tuple[str, float, dict]:
+    if not settings.site.search:
+        return "off", 0.0, {}
+    started = time.perf_counter()
+    pages = {n: k for n, k in writer.fingerprints.items() if n.startswith("stories/")}
+    old = state.get("search") or {}
+    usable = previous is not None and (previous / search.BASE).is_dir() and isinstance(old.get("base"), dict)
+    if usable and old.get("delta") and not (previous / search.DELTA).is_dir():
+        usable = False
+    work = search.plan(pages, old["base"] if usable else None, old.get("delta") if usable else None)
+    search.index(folder, previous, work)
+    if work.kind == "full":
+        new_state = {"base": pages, "delta": {}}
+    elif work.kind == "delta":
+        new_state = {"base": old["base"], "delta": {n: pages[n] for n in work.delta}}
+    else:
+        new_state = {"base": old["base"], "delta": old.get("delta") or {}}
+    (folder / "search-bundles.json").write_text(json.dumps(
+        ["pagefind/"] + (["pagefind-recent/"] if new_state["delta"] else [])), encoding="utf-8")
+    return f"{work.kind}: {work.reason}", round(time.perf_counter() - started, 3), new_state
+
+
+def _home_and_listings(writer: SiteWriter, settings: Settings, store: Store, stories: list[dict]) -> None:
+    """Home (by day), about, search, and a page per topic, per audience and per source."""
     from ..store.feeds import list_feeds
-    from ..store.stories import slugify
+
+    tz = ZoneInfo(settings.site.timezone)
+    day_of = lambda s: parse_iso(s["first_published_at"]).astimezone(tz).date().isoformat()  # noqa: E731
+    days = [(day, [_listing_item(s) for s in group]) for day, group in groupby(stories[:HOME_STORIES], key=day_of)]
+    writer.page("", "site/index.html", days=days)
+    writer.page("about", "site/about.html")
+    writer.page("search", "site/search.html")
+
+    def listing(path: str, heading: str, members: list[dict], source: dict | None = None, kind: str = "") -> None:
+        writer.page(path, "site/listing.html", heading=heading, kind=kind, total=len(members), source=source,
+                    stories=[_listing_item(s) for s in members[:LISTING_STORIES]])
 
     by_topic: dict[str, tuple[str, list[dict]]] = {}
+    by_audience: dict[str, list[dict]] = {a: [] for a in AUDIENCES}
     for story in stories:
-        for topic in (story["card"] or {}).get("topics") or []:
+        card = story["card"] or {}
+        for topic in card.get("topics") or []:
             if isinstance(topic, str) and topic.strip():
-                by_topic.setdefault(slugify(topic), (topic, []))[1].append(story)
+                by_topic.setdefault(_slug(topic), (topic, []))[1].append(story)
+        for audience in card.get("who_should_care") or []:
+            by_audience.setdefault(audience, []).append(story)
     for slug, (name, members) in sorted(by_topic.items()):
-        writer.page(f"topics/{slug}", "site/listing.html", heading=f"Topic: {name}", stories=members, source=None)
-    feeds = list_feeds(store)
+        listing(f"topics/{slug}", f"Topic: {name}", members, kind="topic")
+    for audience, members in by_audience.items():
+        listing(f"audiences/{_slug(audience)}", f"For {audience}", members, kind="audience")
     story_ids_by_feed: dict[int, set[int]] = {}
     for row in store.query("select feed_id, story_id from entries where story_id is not null"):
         story_ids_by_feed.setdefault(row["feed_id"], set()).add(row["story_id"])
     sources = []
-    for feed in feeds:
+    for feed in list_feeds(store):
         name = feed["title"] or feed["feed_title"] or feed["url"]
         members = [s for s in stories if s["id"] in story_ids_by_feed.get(feed["id"], set())]
         info = {"status": feed["status"], "last_error": feed["last_error"], "entries": feed["entries"],
                 "last_fetched_at": feed["last_fetched_at"], "site_url": safe_url(feed["site_url"])}
-        writer.page(f"sources/{feed['id']}", "site/listing.html", heading=f"Source: {name}", stories=members,
-                    source=info)
+        listing(f"sources/{feed['id']}", f"Source: {name}", members, source=info, kind="source")
         sources.append({"id": feed["id"], "name": name, "status": feed["status"]})
     topics = [(slug, name, len(members)) for slug, (name, members) in sorted(by_topic.items())]
-    writer.page("topics", "site/directory.html", topics=topics, sources=sources)
+    audiences = [(_slug(a), a, len(m)) for a, m in by_audience.items()]
+    writer.page("topics", "site/directory.html", topics=topics, audiences=audiences, sources=sources)
+
+
+def _weekly(writer: SiteWriter, settings: Settings, store: Store, stories: list[dict], now: datetime) -> None:
+    """A recap page per week, the archive of all weeks, and the recaps' own feeds."""
+    from ..store.recaps import recap_intros
+
+    intros = recap_intros(store)
+    weeks = sorted({story["week"] for story in stories}, reverse=True)
+    archive, entries = [], []
+    for week in weeks:
+        recap = build_recap(week, settings.site.timezone, stories, week_numbers(store, week, settings),
+                            intro=intros.get(week))
+        writer.page(f"weekly/{week}", "site/weekly.html", recap=recap)
+        closes = min(now, week_bounds(week, settings.site.timezone)[1])
+        summary = " ".join(s["text"] for s in recap.intro) or "; ".join(t["title"] or "" for t in recap.top)
+        archive.append({"week": week, "start": recap.start.isoformat(), "end": recap.end.isoformat(),
+                        "stories": recap.numbers.stories, "top": recap.top[:3]})
+        entries.append({"path": f"weekly/{week}/", "title": f"The week of {_long_date(recap.start)}",
+                        "summary": summary, "published_at": iso(closes), "week": week})
+    writer.page("archive", "site/archive.html", weeks=archive)
+    recent = entries[: outputs.FEED_SIZE]
+    title = f"{settings.site.title}: weekly recaps"
+    writer.file("weekly/feed.xml", "site/feed.xml", title=title, feed_path="weekly/feed.xml", entries=None,
+                recaps=recent, updated=max((e["published_at"] for e in recent), default=iso(now)))
+    writer.file("weekly/feed.json", text=json.dumps(outputs.json_feed(
+        writer.common["site"], title, "weekly/feed.json",
+        [outputs.json_recap(writer.common["site"], e) for e in recent]), ensure_ascii=False, indent=1))
 
 
 def week_numbers(store: Store, week: str, settings: Settings) -> WeekNumbers:
@@ -185,34 +263,4 @@ def week_numbers(store: Store, week: str, settings: Settings) -> WeekNumbers:
     )
 
 
-def _json_feed(site: dict, stories: list[dict]) -> dict:
-    return {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": site["title"],
-        "home_page_url": site["base_url"],
-        "feed_url": site["base_url"] + "feed.json",
-        "items": [_json_item(site, s) for s in stories],
-    }
-
-
-def _json_item(site: dict, story: dict) -> dict:
-    item = {
-        "id": site["base_url"] + story["path"],
-        "url": site["base_url"] + story["path"],
-        "title": story["title"] or "",
-        "content_text": story["summary"] or "",
-        "date_published": story["first_published_at"],
-        "date_modified": story["last_published_at"],
-        "authors": [{"name": src["publisher"]} for src in story["sources"][:5] if src["publisher"]],
-    }
-    external = next((src["url"] for src in story["sources"] if src["url"]), None)
-    if external:  # JSON Feed wants strings: leave absent fields out rather than null
-        item["external_url"] = external
-    return {k: v for k, v in item.items() if v is not None}
-
-
-def _sitemap(base: str, stories: list[dict]) -> str:
-    weeks = sorted({s["week"] for s in stories})
-    urls = [base, base + "about/"] + [f"{base}weekly/{w}/" for w in weeks] + [base + s["path"] for s in stories]
-    body = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'
+__all__ = ["BuildReport", "build_site", "week_numbers", "week_stories"]

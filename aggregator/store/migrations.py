@@ -195,12 +195,29 @@ def m005_stories_cards_and_llm_log(db: sqlite_utils.Database) -> None:
     db["kv"].create({"key": str, "value": str, "updated_at": str}, pk="key")
 
 
+def m006_recaps(db: sqlite_utils.Database) -> None:
+    """The LLM-written introduction of each week's recap, and what it was written from."""
+    db["recaps"].create(
+        {
+            "week": str,  # 2026-W48
+            "input_hash": str,  # of the stories and cards it was written from: changed input, new intro
+            "model": str,
+            "intro_json": str,  # [{"text", "story_id"}]: only the sentences that passed verification
+            "sentences_total": int,
+            "sentences_verified": int,
+            "created_at": str,
+        },
+        pk="week",
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_feeds_and_entries", m001_feeds_and_entries),
     ("002_fetch_log", m002_fetch_log),
     ("003_feed_ttl", m003_feed_ttl),
     ("004_extractions", m004_extractions),
     ("005_stories_cards_and_llm_log", m005_stories_cards_and_llm_log),
+    ("006_recaps", m006_recaps),
 ]
 
 

@@ -1,0 +1,106 @@
+"""Full-text search over the cards with Pagefind: the only module that runs the pagefind binary.
+
+Pagefind (from the ``pagefind-bin`` package, run as ``python -m pagefind_bin``) indexes
+the built story pages into a static bundle that the search page queries in the
+browser: no server is needed, so search works from any static host.
+
+Pagefind cannot update an index, and indexing 10,000 story pages takes about five
+seconds, which a rebuild after ten new stories must not pay. So there are two
+bundles:
+
+- ``pagefind/``, the *base* index of every story page at the time it was made;
+- ``pagefind-recent/``, a *delta* index of the story pages added since, rebuilt at
+  every build that adds one (a few pages: a fraction of a second).
+
+The search page asks both (Pagefind's ``mergeIndex``). :func:`plan` decides which
+work a build does: reuse both, rebuild the delta, or rebuild everything (no base yet,
+a story page removed, or more than ``delta_limit`` pages added or changed since the
+base). A story page that changed since the base (a refreshed card, a new related
+link) stays findable under its old text until the next full index.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import SearchIndexError
+
+BASE, DELTA = "pagefind", "pagefind-recent"
+DELTA_LIMIT = 200
+TIMEOUT_SECONDS = 600
+
+
+@dataclass
+class SearchPlan:
+    kind: str  # reuse | delta | full
+    delta: list[str] = field(default_factory=list)  # story pages for the delta index
+    reason: str = ""
+
+
+def plan(pages: dict[str, str], base: dict[str, str] | None, previous_delta: dict[str, str] | None,
+         delta_limit: int = DELTA_LIMIT) -> SearchPlan:
+    """Pure: which index work a build needs, from the story pages' fingerprints.
+
+    ``pages`` maps each story page of this build to its fingerprint; ``base`` is the
+    same map for the pages in the base index (None: there is none); ``previous_delta``
+    the same map for the previous build's delta index."""
+    if base is None:
+        return SearchPlan("full", reason="no search index yet")
+    removed = base.keys() - pages.keys()
+    if removed:
+        return SearchPlan("full", reason=f"{len(removed)} story page(s) removed")
+    new = sorted(pages.keys() - base.keys())
+    changed = sum(1 for name, key in base.items() if pages[name] != key)
+    if len(new) + changed > delta_limit:
+        return SearchPlan("full", reason=f"{len(new)} new and {changed} changed pages since the base index")
+    if not new:
+        return SearchPlan("reuse", reason="no new story pages")
+    if {name: pages[name] for name in new} == (previous_delta or {}):
+        return SearchPlan("reuse", delta=new, reason="the delta index is unchanged")
+    return SearchPlan("delta", delta=new, reason=f"{len(new)} new story page(s)")
+
+
+def run_pagefind(site: Path, output: Path, glob: str) -> None:
+    command = [sys.executable, "-m", "pagefind_bin", "--site", str(site), "--glob", glob,
+               "--output-path", str(output), "--silent"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired as error:
+        raise SearchIndexError(f"pagefind took longer than {TIMEOUT_SECONDS} s on {site}") from error
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip()[-2000:]
+        if "No module named pagefind_bin" in detail:
+            raise SearchIndexError("search needs the pagefind-bin package: pip install pagefind-bin")
+        raise SearchIndexError(f"pagefind failed (exit {done.returncode}): {detail}")
+
+
+def index(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "stories/*/index.html") -> None:
+    """Carry out ``search`` for the build in ``folder`` (``previous``: the build it replaces)."""
+    if search.kind == "full":
+        run_pagefind(folder, folder / BASE, glob)
+        return
+    assert previous is not None, "only a full index can start without a previous build"
+    _link_tree(previous / BASE, folder / BASE)
+    if search.kind == "reuse":
+        if search.delta:
+            _link_tree(previous / DELTA, folder / DELTA)
+        return
+    scratch = folder.parent / f".{folder.name}.search"
+    try:
+        for name in search.delta:  # the delta pages alone, at their paths in the site
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+            os.link(folder / name, scratch / name)
+        run_pagefind(scratch, folder / DELTA, glob)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    if not source.is_dir():
+        raise SearchIndexError(f"the previous build has no search bundle at {source}")
+    shutil.copytree(source, target, copy_function=os.link)

@@ -1,0 +1,124 @@
+"""Writing pages into a new build, reusing the previous build's file when nothing changed.
+
+Incremental rebuilds without giving up atomic publishing: every build is still a
+complete folder, but a page whose inputs are unchanged is a *hard link* to the
+previous build's file instead of a fresh render. A page's fingerprint is a hash of
+everything that can change its bytes: the template sources and the code version, the
+context common to every page, and the page's own context. The fingerprints of a
+build are kept in a manifest beside it (outside the served folder); a page is reused
+when its fingerprint matches the manifest of the build being replaced and the old
+file is still there. A missing or unreadable manifest just means a full render.
+
+Contexts must therefore hold only what the page shows: a value that changes at every
+build (a rank with recency points, "now") in a story page's context would make every
+story page render every time. Tests check that an unchanged rebuild renders nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from .. import __version__
+from ..templating import TEMPLATES, environment
+
+SAFE_PATH = re.compile(r"^(?:[a-z0-9][a-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9-]*)*)?$")  # no "..", no absolute paths
+MANIFEST_VERSION = 1
+
+
+def templates_fingerprint() -> str:
+    """Changes when any site template or the program's version changes: then every page renders."""
+    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted((TEMPLATES / "site").rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION or not isinstance(data.get("pages"), dict):
+        return {}
+    return {k: v for k, v in data["pages"].items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def write_manifest(path: Path, pages: dict[str, str], extra: dict | None = None) -> None:
+    path.write_text(json.dumps({"version": MANIFEST_VERSION, "pages": pages, **(extra or {})}), encoding="utf-8")
+
+
+class SiteWriter:
+    """Renders pages (``path/index.html``) and files into ``folder``, linking unchanged ones.
+
+    ``previous`` is the published build being replaced and ``manifest`` its page
+    fingerprints; with neither, every page is rendered.
+    """
+
+    def __init__(self, folder: Path, common: dict, *, previous: Path | None = None,
+                 manifest: dict[str, str] | None = None, filters: dict | None = None):
+        self.folder = folder
+        self.common = common
+        self.previous = previous
+        self.manifest = manifest or {}
+        self.env = environment()
+        for name, function in (filters or {}).items():
+            self.env.filters.setdefault(name, function)
+        self.base = hashlib.blake2b(
+            (templates_fingerprint() + json.dumps(common, sort_keys=True, default=str)).encode(),
+            digest_size=16).hexdigest()
+        self.fingerprints: dict[str, str] = {}
+        self.rendered = 0
+        self.reused = 0
+        self.changed: list[str] = []  # relative file names rendered anew (the search index needs them)
+
+    def page(self, path: str, template: str, **context) -> None:
+        if not SAFE_PATH.match(path):
+            raise ValueError(f"refusing to write a page at {path!r}")
+        name = f"{path}/index.html" if path else "index.html"
+        if self._reuse(name, template, context):
+            return
+        depth = len(path.split("/")) if path else 0  # "stories/x" -> stories/x/index.html -> ../../
+        html = self.env.get_template(template).render(
+            path=path, root="../" * depth if depth else "./", **self.common, **context)
+        self._write(name, html)
+
+    def file(self, name: str, template: str | None = None, *, text: str | None = None, **context) -> None:
+        """A file at the site root: rendered from a template, or given as text."""
+        if not SAFE_PATH.match(name.replace(".", "-")):
+            raise ValueError(f"refusing to write a file at {name!r}")
+        if self._reuse(name, template, context if text is None else {"text": text}):
+            return
+        if text is None:
+            text = self.env.get_template(template).render(**self.common, **context)
+        self._write(name, text)
+
+    def _reuse(self, name: str, template: str | None, context: dict) -> bool:
+        key = hashlib.blake2b((self.base + name + (template or "") + json.dumps(context, default=str)).encode(),
+                              digest_size=16).hexdigest()
+        self.fingerprints[name] = key
+        if self.previous is None or self.manifest.get(name) != key:
+            return False
+        target = self.folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(self.previous / name, target)
+        except OSError:  # the old file is gone, or another file system: render it
+            return False
+        self.reused += 1
+        return True
+
+    def _write(self, name: str, text: str) -> None:
+        target = self.folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        self.rendered += 1
+        self.changed.append(name)
+
+    @property
+    def pages(self) -> int:
+        return self.rendered + self.reused

@@ -1,0 +1,34 @@
+"""The weekly recaps' LLM-written introductions."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from ..clock import iso
+from .db import Store
+
+
+def recap_row(store: Store, week: str) -> dict | None:
+    rows = store.query("select * from recaps where week = ?", (week,))
+    return rows[0] if rows else None
+
+
+def save_recap(store: Store, week: str, *, input_hash: str, model: str, sentences: list[dict], total: int,
+               now: datetime) -> None:
+    with store.write() as db:
+        db["recaps"].upsert({"week": week, "input_hash": input_hash, "model": model,
+                             "intro_json": json.dumps(sentences, ensure_ascii=False), "sentences_total": total,
+                             "sentences_verified": len(sentences), "created_at": iso(now)}, pk="week")
+
+
+def recap_intros(store: Store) -> dict[str, list[dict]]:
+    """Each week's introduction as the recap page shows it: [{"text", "path"}], linked to its stories."""
+    slugs = {r["id"]: r["slug"] for r in store.query("select id, slug from stories")}
+    intros = {}
+    for row in store.query("select week, intro_json from recaps"):
+        sentences = [{"text": s["text"], "path": f"stories/{slugs[s['story_id']]}/"}
+                     for s in json.loads(row["intro_json"] or "[]") if s.get("story_id") in slugs]
+        if sentences:
+            intros[row["week"]] = sentences
+    return intros

@@ -1,0 +1,121 @@
+"""Incremental rebuilds: only changed pages render, unchanged ones are the previous build's files,
+and search gets a small delta index instead of a full one. Real Pagefind, real sample web."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from aggregator.config import settings_from_dict
+from aggregator.site import search
+from aggregator.site.publish import current_build
+from aggregator.site.render import build_site
+from tests.conftest import FakeClock
+
+
+def _run(settings, store, clock):
+    from aggregator.pipeline import run_cluster, run_extract, run_fetch, run_summarize
+
+    for stage in (run_fetch, run_extract, run_cluster, run_summarize):
+        stage(settings, store, clock)
+
+
+@pytest.fixture
+def replay(tmp_path):
+    """The sample web as of 18 November; the test moves it (and the clock) forward."""
+    from aggregator.demo.server import SampleWeb
+    from aggregator.pipeline import open_settings_store
+
+    clock = FakeClock(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))
+    with SampleWeb(as_of=clock()) as web:
+        settings = settings_from_dict({
+            "site": {"title": "Replay", "base_url": "https://news.example.org/", "output_dir": "public"},
+            "database": {"path": str(tmp_path / "d.db")}, "network": {"allow_private_networks": True},
+            "extract": {"per_host_delay_seconds": 0}, "feeds": web.feed_urls()}, base_dir=tmp_path)
+        store = open_settings_store(settings, clock)
+        _run(settings, store, clock)
+        yield settings, store, clock, web
+        store.close()
+
+
+def _pages(folder):
+    return {str(p.relative_to(folder)): p.stat().st_ino for p in folder.rglob("*.html")}
+
+
+def test_an_unchanged_rebuild_renders_nothing_and_reuses_the_search_index(replay):
+    settings, store, clock, _ = replay
+    first = build_site(settings, store, clock())
+    assert first.reused == 0 and first.rendered > first.stories > 10 and first.search.startswith("full")
+    old = current_build(settings.output_dir)
+    again = build_site(settings, store, clock())
+    new = current_build(settings.output_dir)
+    assert new != old and again.rendered == 0 and again.reused == first.pages == again.pages
+    assert again.search.startswith("reuse")
+    assert _pages(old) == _pages(new)  # the same files (hard links), not copies
+    assert (new / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_new_stories_render_their_pages_and_the_pages_listing_them_only(replay):
+    settings, store, clock, web = replay
+    build_site(settings, store, clock())
+    old = current_build(settings.output_dir)
+    before = {r["slug"] for r in store.query("select slug from stories")}
+    clock.advance(days=2)
+    web.as_of = clock()
+    _run(settings, store, clock)
+    added = {r["slug"] for r in store.query("select slug from stories")} - before
+    assert added, "the sample web publishes new stories on 19-20 November"
+    report = build_site(settings, store, clock())
+    new = current_build(settings.output_dir)
+    old_pages, new_pages = _pages(old), _pages(new)
+    rendered = {name for name, inode in new_pages.items() if old_pages.get(name) != inode}
+    for slug in added:
+        assert f"stories/{slug}/index.html" in rendered
+    assert "index.html" in rendered  # the home page lists them
+    for name in rendered & old_pages.keys():  # a page rendered again is a page that changed
+        assert (new / name).read_bytes() != (old / name).read_bytes(), name
+    assert {"weekly/2026-W46/index.html", "about/index.html"}.isdisjoint(rendered)  # last week's recap is final
+    untouched = [n for n in new_pages if n.startswith("stories/") and n not in rendered]
+    assert untouched and all(new_pages[n] == old_pages[n] for n in untouched)
+    assert report.search.startswith("delta") and (new / search.DELTA / "pagefind-entry.json").is_file()
+    assert json.loads((new / "search-bundles.json").read_text()) == ["pagefind/", "pagefind-recent/"]
+
+
+def test_a_changed_card_renders_its_page_and_a_failed_sidecar_means_a_full_render(replay):
+    settings, store, clock, _ = replay
+    build_site(settings, store, clock())
+    story = store.query("select story_id, card_json from cards order by story_id limit 1")[0]
+    card = json.loads(story["card_json"])
+    card["what_changed"][0]["text"] = "A replaced first claim for this test."
+    with store.write():
+        store.conn.execute("update cards set card_json = ? where story_id = ?", (json.dumps(card), story["story_id"]))
+    report = build_site(settings, store, clock())
+    slug = store.scalar("select slug from stories where id = ?", (story["story_id"],))
+    page = (settings.output_dir / "stories" / slug / "index.html").read_text()
+    assert "A replaced first claim for this test." in page
+    assert 1 <= report.rendered <= 4  # the story page, and the feeds quoting its first claim
+    from aggregator.site.publish import sidecar
+    sidecar(current_build(settings.output_dir)).write_text("{not json")
+    assert build_site(settings, store, clock()).reused == 0
+    full = build_site(settings, store, clock(), full=True)
+    assert full.reused == 0 and full.search.startswith("full")
+
+
+def test_search_plan_decides_reuse_delta_or_full():
+    pages = {f"stories/s{i}/index.html": "a" for i in range(10)}
+    base = dict(pages)
+    assert search.plan(pages, None, None).kind == "full"
+    assert search.plan(pages, base, {}).kind == "reuse"
+    more = {**pages, "stories/new/index.html": "n"}
+    step = search.plan(more, base, {})
+    assert (step.kind, step.delta) == ("delta", ["stories/new/index.html"])
+    assert search.plan(more, base, {"stories/new/index.html": "n"}).kind == "reuse"
+    assert search.plan(more, base, {"stories/new/index.html": "old"}).kind == "delta"
+    fewer = dict(list(pages.items())[1:])
+    assert search.plan(fewer, base, {}).kind == "full"  # a removed page must leave the index
+    many = {**pages, **{f"stories/n{i}/index.html": "n" for i in range(search.DELTA_LIMIT + 1)}}
+    assert search.plan(many, base, {}).kind == "full"
+    changed = {name: "b" for name in pages}
+    assert search.plan(changed, base, {}, delta_limit=5).kind == "full"

@@ -94,11 +94,27 @@ def run_summarize(settings: Settings, store: Store, clock: Clock, *, limit: int 
                                  on_start=on_start, on_done=on_done))
 
 
+def run_recap(settings: Settings, store: Store, clock: Clock, *, environ=None):
+    """Write the LLM introduction of each recent week's recap whose stories changed."""
+    from .summarize.recap import run_recap as write
+
+    return write(settings, store, clock, environ=environ)
+
+
+def run_build(settings: Settings, store: Store, clock: Clock, *, full: bool = False):
+    """Render and publish the static site (only the changed pages, unless ``full``)."""
+    from .site.render import build_site
+
+    return build_site(settings, store, clock(), full=full)
+
+
 def run_once(settings: Settings, store: Store, clock: Clock) -> dict:
-    """One full pass of every stage that exists so far."""
+    """One full pass of every stage: fetch, extract, cluster, summarize, recap, build."""
     return {
         "fetch": run_fetch(settings, store, clock).as_dict(),
         "extract": run_extract(settings, store, clock).as_dict(),
         "cluster": run_cluster(settings, store, clock).as_dict(),
         "summarize": run_summarize(settings, store, clock).as_dict(),
+        "recap": run_recap(settings, store, clock).as_dict(),
+        "build": run_build(settings, store, clock).__dict__,
     }

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from ..export import export_stories
-from ..pipeline import run_cluster, run_extract, run_fetch, run_once, run_summarize
+from ..pipeline import run_build, run_cluster, run_extract, run_fetch, run_once, run_recap, run_summarize
 from .app import App, cli, emit_json, progress_bar
 
 
@@ -135,7 +135,7 @@ def status(app: App, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def run(app: App, as_json: bool) -> None:
-    """One full pass of every stage: fetch, extract, cluster, summarize."""
+    """One full pass of every stage: fetch, extract, cluster, summarize, recap, build."""
     result = run_once(app.settings, app.store, app.clock)
     if as_json:
         emit_json(result)
@@ -145,18 +145,47 @@ def run(app: App, as_json: bool) -> None:
     click.echo(f"extract: {x['processed']} entries, {x['from_article']} from the page, {x['failed']} failed")
     click.echo(f"cluster: {c['entries']} entries into {c['stories']} stories ({c['new_stories']} new)")
     click.echo(f"summarize: {s['planned']} cards, {s['failed']} failed, {s['waiting']} waiting; {s['calls']} LLM calls")
+    r, b = result["recap"], result["build"]
+    click.echo(f"recap: {r['written']} introductions written, {r['unchanged']} unchanged, {r['failed']} failed")
+    click.echo(f"build: {b['pages']} pages ({b['rendered']} rendered, {b['reused']} unchanged) in {b['output']}")
     if f["errors"] or x["failed"] or s["failed"] or s["aborted"]:
         sys.exit(1)
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def build(app: App) -> None:
-    """Render the static site into [site] output_dir, atomically."""
-    from ..site.render import build_site
+def recap(app: App, as_json: bool) -> None:
+    """Write the LLM introduction of this week's and last week's recap (when their stories changed)."""
+    report = run_recap(app.settings, app.store, app.clock)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    if app.settings.llm is None:
+        click.echo("no [llm] configured: recap pages list the week's top threads instead of an introduction")
+        return
+    click.echo(f"{report.weeks} weeks: {report.written} introductions written, {report.unchanged} unchanged, "
+               f"{report.rejected} rejected by verification, {report.failed} failed; "
+               f"{report.sentences_dropped} sentences dropped")
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    if report.failed:
+        sys.exit(1)
 
-    report = build_site(app.settings, app.store, app.clock())
-    click.echo(f"built {report.pages} pages for {report.stories} stories into {report.output}")
+
+@cli.command()
+@click.option("--full", is_flag=True, help="render every page and rebuild the search index from scratch")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def build(app: App, full: bool, as_json: bool) -> None:
+    """Render the static site into [site] output_dir, atomically; unchanged pages are reused."""
+    report = run_build(app.settings, app.store, app.clock, full=full)
+    if as_json:
+        emit_json(report.__dict__)
+        return
+    click.echo(f"built {report.pages} pages for {report.stories} stories into {report.output}: "
+               f"{report.rendered} rendered, {report.reused} unchanged; search index {report.search} "
+               f"({report.search_seconds:.1f} s)")
 
 
 @cli.command("export")

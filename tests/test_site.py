@@ -9,7 +9,6 @@ import feedparser
 import pytest
 
 from aggregator.clock import iso, system_clock
-from aggregator.config import settings_from_dict
 from aggregator.site.publish import builds_dir, current_build, new_build
 from aggregator.site.render import build_site
 

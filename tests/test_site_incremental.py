@@ -4,7 +4,7 @@ and search gets a small delta index instead of a full one. Real Pagefind, real s
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 

@@ -47,7 +47,7 @@ from .writer import SiteWriter, read_manifest, write_manifest
 
 HOME_STORIES = 200
 LISTING_STORIES = 100
-STATIC_FILES = ("style.css", "search.js", "og.png")
+STATIC_FILES = ("style.css", "search.js", "og.png", "favicon.svg", "search-icon.svg")
 
 
 @dataclass

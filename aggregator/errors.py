@@ -26,8 +26,10 @@ line and exits non-zero; it never shows a traceback for these.
     │   ├── LLMUnavailableError    429/5xx/timeouts outlasted the retries
     │   ├── LLMRequestError        the server refused the request (bad key, unknown model)
     │   └── LLMOutputError         the answer was not a valid card, even after one repair
-    └── SiteError              the site cannot be built or published; the old one stays up
-        └── SearchIndexError       Pagefind is missing or failed
+    ├── SiteError              the site cannot be built or published; the old one stays up
+    │   └── SearchIndexError       Pagefind is missing or failed
+    └── MailError              a digest email cannot be composed (or sent)
+        └── InvalidAddressError    not a single plain address we can send to
 """
 
 from __future__ import annotations
@@ -160,3 +162,14 @@ class SiteError(AggregatorError):
 
 class SearchIndexError(SiteError):
     """Pagefind is missing or failed; the message carries its output."""
+
+
+class MailError(AggregatorError):
+    """A digest email cannot be composed or sent; nothing was sent to that recipient."""
+
+
+class InvalidAddressError(MailError):
+    """An email address email-validator refuses, or one with a display name or a line break.
+
+    Refused rather than repaired: an address is where mail goes, and a "fixed" one could
+    be someone else's."""

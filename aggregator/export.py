@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from .clock import iso_week, parse_iso, week_bounds
 from .config import Settings
-from .related import RELATED_WINDOW, THREAD_WINDOW, EntityIndex, StoryInfo, entity_keys, rank, related_stories, thread
+from .related import EntityIndex, StoryInfo, entity_keys, rank
 from .store import Store
 from .store.stories import story_rows, story_sources
 
@@ -40,7 +40,10 @@ def load_story_infos(store: Store) -> tuple[list[dict], dict[int, list[dict]], d
     cards = {r["story_id"]: r for r in store.query("select * from cards")}
     infos = []
     for story in stories:
-        card = (json.loads(cards[story["id"]]["card_json"]) if story["id"] in cards else None) or {}
+        row = cards.get(story["id"])
+        if row is not None:
+            row["card"] = json.loads(row["card_json"])  # parsed once, for the export too
+        card = (row["card"] if row is not None else None) or {}
         rows = sources.get(story["id"], [])
         feeds = {r["feed_id"]: (r["weight"] if r["weight"] is not None else 1.0) for r in rows}
         infos.append(StoryInfo(
@@ -67,8 +70,9 @@ def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
     out = []
     for story in stories:
         info = by_id[story["id"]]
+        related, earlier = index.related_and_thread(info)
         card_row = cards.get(story["id"])
-        card = _clean(json.loads(card_row["card_json"])) if card_row else None
+        card = _clean(card_row["card"]) if card_row else None
         out.append({
             "id": story["id"],
             "slug": story["slug"],
@@ -93,11 +97,10 @@ def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
             },
             "dropped_claims": json.loads(card_row["dropped_json"]) if card_row else [],
             "related": [{"id": other.id, "slug": other.slug, "title": clean_text(other.title),
-                         "score": round(score, 3)}
-                        for other, score in related_stories(info, index.candidates(info, RELATED_WINDOW))],
+                         "score": round(score, 3)} for other, score in related],
             "thread": [{"date": other.first_published.astimezone(tz).date().isoformat(),
                         "id": other.id, "slug": other.slug, "title": clean_text(other.title),
-                        "path": f"stories/{other.slug}/"} for other in thread(info, index.candidates(info, THREAD_WINDOW))],
+                        "path": f"stories/{other.slug}/"} for other in earlier],
             "rank": {"score": ranks[story["id"]].score, "parts": ranks[story["id"]].parts,
                      "explanation": ranks[story["id"]].explanation},
         })

@@ -139,3 +139,23 @@ def test_weekly_ranking_counts_independent_sources_weight_and_recency():
     top = ranked[0]
     assert top.parts["independent_sources"] == 3 and "3 independent source(s)" in top.explanation
     assert top.score == round(top.parts["coverage_points"] + top.parts["recency_points"], 3)
+
+
+def test_the_entity_index_answers_what_comparing_every_pair_answers():
+    """Related updates and threads through the index equal the all-pairs functions (no cap reached)."""
+    import random
+
+    from aggregator.related import EntityIndex, related_stories, thread
+
+    rng = random.Random(7)
+    names = [f"Company{i} Labs" for i in range(40)] + [f"Product{i}" for i in range(40)]
+    topics = ["models", "policy", "chips", "funding", "research"]
+    stories = [info(i, f"Story {i}", rng.uniform(0, 120), rng.sample(names, rng.randint(1, 4)),
+                    rng.sample(topics, rng.randint(1, 2))) for i in range(400)]
+    index = EntityIndex(stories, per_entity=10_000)
+    for story in stories:
+        related, earlier = index.related_and_thread(story)
+        assert [(o.id, s) for o, s in related] == [(o.id, s) for o, s in related_stories(story, stories)]
+        assert [o.id for o in earlier] == [o.id for o in thread(story, stories)]
+    capped = EntityIndex(stories, per_entity=5)  # a common key contributes only its nearest stories
+    assert all(len(capped._shared(s, timedelta(days=90))) <= 5 * len(s.entities) for s in stories)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,12 +76,26 @@ def swap(output_dir: Path, folder: Path) -> None:
 
 
 def prune(builds: Path, keep: set) -> None:
-    """Remove all but the newest builds (called under the build lock)."""
-    folders = sorted((p for p in builds.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+    """Retire all but the newest builds (called under the build lock).
+
+    A retired build is renamed out of the way at once and deleted by a background
+    thread: deleting 10,000 story folders takes seconds on some file systems, and the
+    new site is already published. A deletion cut short (the process ended) is finished
+    by the next build."""
+    folders = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.name, reverse=True)
     for old in folders[KEEP_BUILDS:]:
         if old not in keep:
-            shutil.rmtree(old, ignore_errors=True)
             sidecar(old).unlink(missing_ok=True)
+            old.rename(builds / f".trash-{old.name}")
     for orphan in builds.glob("*.json"):  # a sidecar whose build is gone (a crash between the two)
         if not orphan.with_suffix("").is_dir():
             orphan.unlink(missing_ok=True)
+    trash = [p for p in builds.glob(".trash-*") if p.is_dir()]
+    if trash:
+        threading.Thread(target=_delete, args=(trash,), name="site-prune").start()
+
+
+def _delete(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -57,11 +57,11 @@ def compose(settings: Settings, digest: Digest, recipient: Recipient, *, message
 
     utf8 = not (to.isascii() and sender.isascii())
     message = EmailMessage(policy=email.policy.SMTPUTF8 if utf8 else email.policy.SMTP)
-    message["From"] = address_header("From", display_name, sender)
+    message["From"] = address_header(display_name, sender)
     message["To"] = to
     message["Subject"] = text_header("Subject", mine.subject)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(idstring=LIST_LABEL, domain=domain)
+    message["Message-ID"] = make_msgid(domain=domain)  # short enough not to fold
     message["List-Id"] = phrase_header("List-Id", f"{mine.site_title} weekly digest", f"<{LIST_LABEL}.{domain}>")
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

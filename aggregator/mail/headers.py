@@ -11,7 +11,8 @@ real ``Bcc:`` header; the same holds for display names and even local parts. So:
 - :func:`text_header` / :func:`phrase_header` return plain values the email package
   may write itself when the text holds no ``=?``; otherwise an :class:`EncodedWords`
   header, whose wire form is RFC 2047 base64 words of the literal text, written here.
-  A reader's client decodes it once and shows the ``=?...?=`` as the text it was;
+  A reader's client decodes it once and shows the ``=?...?=`` as the text it was.
+  (:func:`address_header` refuses ``=?`` in the From name instead: see there);
 - :func:`normalize_address` accepts one bare addr-spec that email-validator accepts,
   with no display name, line break or ``=?``, and raises InvalidAddressError otherwise;
 - :func:`header_url` and :func:`check_domain` do the same for the URLs and the domain
@@ -105,11 +106,18 @@ def phrase_header(name: str, phrase: str, tail: str) -> str | EncodedWords:
     return EncodedWords(name, text, tail)
 
 
-def address_header(name: str, display_name: str, address: str) -> Address | EncodedWords:
-    """``Display Name <addr>`` (From) with an untrusted display name and a normalized address."""
+def address_header(display_name: str, address: str) -> Address:
+    """``Display Name <addr>`` (From): the email package quotes or encodes the name as needed.
+
+    A name holding ``=?`` is refused, not encoded: in an address header Python's parser
+    reads adjacent encoded words with a space between them, so the name would not come
+    back as written, and the only source of this name is config.toml, whose author can
+    write it as plain text.
+    """
     text = one_line(display_name, MAX_HEADER_TEXT)
     if "=?" in text:
-        return EncodedWords(name, text, f"<{address}>")
+        raise InvalidAddressError(f"[email] from: the name {text!r} contains '=?' (an encoded word); "
+                                  "write it as plain text")
     return Address(display_name=text, addr_spec=address)
 
 

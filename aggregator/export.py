@@ -72,7 +72,8 @@ def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
         info = by_id[story["id"]]
         related, earlier = index.related_and_thread(info)
         card_row = cards.get(story["id"])
-        card = _clean(card_row["card"]) if card_row else None
+        card = (_clean(card_row["card"]) if _may_need_cleaning(card_row["card_json"]) else card_row["card"]) \
+            if card_row else None
         out.append({
             "id": story["id"],
             "slug": story["slug"],
@@ -105,6 +106,14 @@ def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
                      "explanation": ranks[story["id"]].explanation},
         })
     return {"generated_at": now.isoformat(), "stories": out}
+
+
+_ESCAPED_INVALID = re.compile(r"\\u(?:00[01][0-9a-fA-F]|[fF][fF][fF][eEfF])")
+
+
+def _may_need_cleaning(raw_json: str) -> bool:
+    """Whether a stored JSON text can hold a character XML cannot carry (raw or \\u-escaped)."""
+    return bool(_XML_INVALID.search(raw_json) or _ESCAPED_INVALID.search(raw_json))
 
 
 def _clean(node):

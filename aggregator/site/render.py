@@ -116,24 +116,35 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
     with new_build(output) as folder:
         previous = None if full else current_build(output)
         state = _read_state(previous)
-        writer = SiteWriter(folder, common, previous=previous, manifest=state.get("pages"),
-                            filters={"long_date": _long_date, "long_time": _long_time})
+        filters = {"long_date": _long_date, "long_time": _long_time}
+        writer = SiteWriter(folder, common, previous=previous, manifest=state.get("pages"), filters=filters)
         for name in STATIC_FILES:
             shutil.copyfile(TEMPLATES / "site" / name, folder / name)
         for story in stories:
             writer.page(story["path"].rstrip("/"), "site/story.html", **_story_context(story))
-        _home_and_listings(writer, settings, store, stories)
-        _weekly(writer, settings, store, stories, now)
-        items = [outputs.feed_item(s) for s in stories[:outputs.FEED_SIZE]]
-        writer.file("feed.xml", "site/feed.xml", title=settings.site.title, feed_path="feed.xml",
-                    entries=items, recaps=None, updated=max((s["last_published_at"] for s in items), default=iso(now)))
-        writer.file("feed.json", text=json.dumps(outputs.json_feed(
-            common["site"], settings.site.title, "feed.json", [outputs.json_story(common["site"], i) for i in items]),
-            ensure_ascii=False, indent=1))
-        pages = [n[: -len("index.html")] for n in writer.fingerprints if n.endswith("index.html") and n != "search/index.html"]
-        writer.file("sitemap.xml", text=outputs.sitemap(base, sorted(pages)))
-        writer.file("robots.txt", text=outputs.robots(base))
-        report.search, report.search_seconds, search_state = _index_search(settings, folder, previous, state, writer)
+        started = time.perf_counter()
+        indexing, report.search, search_state = _start_search(settings, folder, previous, state, writer)
+        try:
+            _home_and_listings(writer, settings, store, stories)
+            _weekly(writer, settings, store, stories, now)
+            items = [outputs.feed_item(s) for s in stories[:outputs.FEED_SIZE]]
+            writer.file("feed.xml", "site/feed.xml", title=settings.site.title, feed_path="feed.xml",
+                        entries=items, recaps=None, updated=max((s["last_published_at"] for s in items), default=iso(now)))
+            writer.file("feed.json", text=json.dumps(outputs.json_feed(
+                common["site"], settings.site.title, "feed.json", [outputs.json_story(common["site"], i) for i in items]),
+                ensure_ascii=False, indent=1))
+            pages = [n[: -len("index.html")] for n in writer.fingerprints if n.endswith("index.html") and n != "search/index.html"]
+            writer.file("sitemap.xml", text=outputs.sitemap(base, sorted(pages)))
+            writer.file("robots.txt", text=outputs.robots(base))
+            if indexing is not None:  # Pagefind ran beside the rendering of every page but the stories
+                indexing.wait()
+                (folder / "search-bundles.json").write_text(json.dumps(
+                    ["pagefind/"] + (["pagefind-recent/"] if search_state["delta"] else [])), encoding="utf-8")
+                report.search_seconds = round(time.perf_counter() - started, 3)
+        except BaseException:
+            if indexing is not None:
+                indexing.cancel()
+            raise
         write_manifest(sidecar(folder), writer.fingerprints, {"search": search_state})
     report.pages, report.rendered, report.reused = writer.pages, writer.rendered, writer.reused
     return report
@@ -149,27 +160,25 @@ def _read_state(previous: Path | None) -> dict:
     return {"pages": read_manifest(sidecar(previous)), "search": state.get("search") or {}}
 
 
-def _index_search(settings: Settings, folder: Path, previous: Path | None, state: dict,
-                  writer: SiteWriter) -> tuple[str, float, dict]:
+def _start_search(settings: Settings, folder: Path, previous: Path | None, state: dict,
+                  writer: SiteWriter) -> tuple[search.Indexing | None, str, dict]:
+    """Decide the search work from the story pages just written, and start it."""
     if not settings.site.search:
-        return "off", 0.0, {}
-    started = time.perf_counter()
+        return None, "off", {}
     pages = {n: k for n, k in writer.fingerprints.items() if n.startswith("stories/")}
     old = state.get("search") or {}
     usable = previous is not None and (previous / search.BASE).is_dir() and isinstance(old.get("base"), dict)
     if usable and old.get("delta") and not (previous / search.DELTA).is_dir():
         usable = False
     work = search.plan(pages, old["base"] if usable else None, old.get("delta") if usable else None)
-    search.index(folder, previous, work)
+    indexing = search.start(folder, previous, work)
     if work.kind == "full":
         new_state = {"base": pages, "delta": {}}
     elif work.kind == "delta":
         new_state = {"base": old["base"], "delta": {n: pages[n] for n in work.delta}}
     else:
         new_state = {"base": old["base"], "delta": old.get("delta") or {}}
-    (folder / "search-bundles.json").write_text(json.dumps(
-        ["pagefind/"] + (["pagefind-recent/"] if new_state["delta"] else [])), encoding="utf-8")
-    return f"{work.kind}: {work.reason}", round(time.perf_counter() - started, 3), new_state
+    return indexing, f"{work.kind}: {work.reason}", new_state
 
 
 def _home_and_listings(writer: SiteWriter, settings: Settings, store: Store, stories: list[dict]) -> None:

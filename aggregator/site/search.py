@@ -65,39 +65,69 @@ def plan(pages: dict[str, str], base: dict[str, str] | None, previous_delta: dic
     return SearchPlan("delta", delta=new, reason=f"{len(new)} new story page(s)")
 
 
-def run_pagefind(site: Path, output: Path, glob: str) -> None:
+class Indexing:
+    """A Pagefind run going on in the background while the build renders its other pages."""
+
+    def __init__(self, process: subprocess.Popen | None, scratch: Path | None, site: Path):
+        self.process, self.scratch, self.site = process, scratch, site
+
+    def cancel(self) -> None:
+        """The build failed: stop Pagefind (its output goes with the discarded build)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        try:
+            out, err = self.process.communicate(timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired as error:
+            self.process.kill()
+            raise SearchIndexError(f"pagefind took longer than {TIMEOUT_SECONDS} s on {self.site}") from error
+        finally:
+            if self.scratch is not None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.process.returncode != 0:
+            detail = (err or out).strip()[-2000:]
+            if "No module named pagefind_bin" in detail:
+                raise SearchIndexError("search needs the pagefind-bin package: pip install pagefind-bin")
+            raise SearchIndexError(f"pagefind failed (exit {self.process.returncode}): {detail}")
+
+
+def _pagefind(site: Path, output: Path, glob: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "pagefind_bin", "--site", str(site), "--glob", glob,
                "--output-path", str(output), "--silent"]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired as error:
-        raise SearchIndexError(f"pagefind took longer than {TIMEOUT_SECONDS} s on {site}") from error
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip()[-2000:]
-        if "No module named pagefind_bin" in detail:
-            raise SearchIndexError("search needs the pagefind-bin package: pip install pagefind-bin")
-        raise SearchIndexError(f"pagefind failed (exit {done.returncode}): {detail}")
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def index(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "stories/*/index.html") -> None:
-    """Carry out ``search`` for the build in ``folder`` (``previous``: the build it replaces)."""
+def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "stories/*/index.html") -> Indexing:
+    """Begin carrying out ``search`` for the build in ``folder`` (``previous``: the build it
+    replaces); the story pages must be written. ``wait()`` on the result before publishing."""
     if search.kind == "full":
-        run_pagefind(folder, folder / BASE, glob)
-        return
+        return Indexing(_pagefind(folder, folder / BASE, glob), None, folder)
     assert previous is not None, "only a full index can start without a previous build"
     _link_tree(previous / BASE, folder / BASE)
     if search.kind == "reuse":
         if search.delta:
             _link_tree(previous / DELTA, folder / DELTA)
-        return
+        return Indexing(None, None, folder)
     scratch = folder.parent / f".{folder.name}.search"
     try:
         for name in search.delta:  # the delta pages alone, at their paths in the site
             (scratch / name).parent.mkdir(parents=True, exist_ok=True)
             os.link(folder / name, scratch / name)
-        run_pagefind(scratch, folder / DELTA, glob)
-    finally:
+        return Indexing(_pagefind(scratch, folder / DELTA, glob), scratch, folder)
+    except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
+
+def index(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "stories/*/index.html") -> None:
+    """Carry out ``search`` and wait for it."""
+    start(folder, previous, search, glob).wait()
 
 
 def _link_tree(source: Path, target: Path) -> None:

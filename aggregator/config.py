@@ -134,6 +134,12 @@ class EmailSettings(_Section):
     username_env: str | None = None
     password_env: str | None = None
     from_: str = Field("Weekly AI Recap <recap@example.org>", alias="from")
+    timeout_seconds: float = Field(30, gt=0, le=600)
+    messages_per_second: float = Field(5, gt=0, le=1000)  # the sending throttle
+    max_attempts: int = Field(5, ge=1, le=50)  # 4xx answers are retried with backoff this many times
+    confirmations_per_address_per_day: int = Field(3, ge=1, le=100)
+    subscribes_per_client_per_hour: int = Field(20, ge=1, le=10_000)
+    daily: bool = False  # offer a daily digest besides the weekly one
 
 
 class WebSettings(_Section):

@@ -211,6 +211,64 @@ def m006_recaps(db: sqlite_utils.Database) -> None:
     )
 
 
+def m007_subscribers_tokens_outbox(db: sqlite_utils.Database) -> None:
+    """Digest subscribers, their link tokens (hashed), rate-limit events, and the outbox."""
+    db["subscribers"].create(
+        {
+            "id": int,
+            "address": str,  # normalized (email-validator); unique
+            "status": str,  # pending | confirmed | unsubscribed | bounced
+            "frequency": str,  # weekly | daily
+            "topics": str,  # JSON list; empty: every topic
+            "created_at": str,
+            "confirmed_at": str,
+            "unsubscribed_at": str,
+            "bounced_at": str,
+            "bounce_reason": str,
+        },
+        pk="id",
+        not_null={"address", "status", "created_at"},
+        defaults={"status": "pending", "frequency": "weekly", "topics": "[]"},
+    )
+    db["subscribers"].create_index(["address"], unique=True)
+    db["tokens"].create(
+        {
+            "token_hash": str,  # sha256 of the random token; the token itself is only ever in the email
+            "subscriber_id": int,
+            "purpose": str,  # confirm | manage (preferences and unsubscribe links)
+            "created_at": str,
+            "expires_at": str,
+            "used_at": str,
+        },
+        pk="token_hash",
+        foreign_keys=[("subscriber_id", "subscribers", "id")],
+    )
+    db["tokens"].create_index(["subscriber_id"])
+    db["rate_events"].create({"id": int, "key": str, "at": str}, pk="id")
+    db["rate_events"].create_index(["key", "at"])
+    db["outbox"].create(
+        {
+            "id": int,
+            "issue": str,  # what is sent: "digest:2026-W47", "confirm:<subscriber id>:<n>"
+            "subscriber_id": int,
+            "address": str,
+            "state": str,  # queued | sending | sent | retry | unknown | bounced | skipped | failed
+            "attempts": int,
+            "next_attempt_at": str,
+            "claimed_at": str,
+            "sent_at": str,
+            "message_id": str,
+            "error": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("subscriber_id", "subscribers", "id")],
+        defaults={"state": "queued", "attempts": 0},
+    )
+    db["outbox"].create_index(["issue", "subscriber_id"], unique=True)  # never two of one issue to one reader
+    db["outbox"].create_index(["state", "next_attempt_at"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_feeds_and_entries", m001_feeds_and_entries),
     ("002_fetch_log", m002_fetch_log),
@@ -218,6 +276,7 @@ MIGRATIONS: list[Migration] = [
     ("004_extractions", m004_extractions),
     ("005_stories_cards_and_llm_log", m005_stories_cards_and_llm_log),
     ("006_recaps", m006_recaps),
+    ("007_subscribers_tokens_outbox", m007_subscribers_tokens_outbox),
 ]
 
 

@@ -111,7 +111,7 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
     output = settings.output_dir
     base = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
     common = {"site": {"title": settings.site.title, "base_url": base}, "tz": settings.site.timezone,
-              "latest_week": max((s["week"] for s in stories), default=None)}
+              "latest_week": max((s["week"] for s in stories), default=None), "subscribe": _subscribe(settings)}
     report = BuildReport(stories=len(stories), output=str(output))
     with new_build(output) as folder:
         previous = None if full else current_build(output)
@@ -148,6 +148,16 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
         write_manifest(sidecar(folder), writer.fingerprints, {"search": search_state})
     report.pages, report.rendered, report.reused = writer.pages, writer.rendered, writer.reused
     return report
+
+
+def _subscribe(settings: Settings) -> dict | None:
+    """Where the pages' subscribe form posts (``aggregator serve``'s endpoint), when email is set up."""
+    if settings.email is None:
+        return None
+    public = settings.web.public_url if settings.web.public_url.endswith("/") else settings.web.public_url + "/"
+    origin = "/".join(public.split("/")[:3])
+    site_origin = "/".join(settings.site.base_url.split("/")[:3])
+    return {"action": public + "subscribe", "origin": "" if origin == site_origin else origin}
 
 
 def _read_state(previous: Path | None) -> dict:

@@ -1,0 +1,193 @@
+"""The web endpoints beside the static site: subscribe, confirm, preferences, unsubscribe, health.
+
+The only module that imports starlette. What it promises readers and mail providers:
+
+- **No enumeration**: ``POST /subscribe`` answers the same page (and takes the same
+  time: the confirmation is sent after the response) whether the address is new,
+  pending, confirmed, bounced, rate-limited or caught by the honeypot. Only an address
+  that is not an address gets a different answer.
+- **Nothing changes on GET**: mail scanners prefetch links. A confirm or unsubscribe
+  link shows a page with a button; the button's POST acts. RFC 8058 one-click
+  unsubscribe is that same POST, sent by the mail provider with no cookie or page in
+  between. Unknown unsubscribe tokens get the same answer as known ones.
+- **Limits**: subscribe requests per client address per hour, and confirmation emails
+  per address per day (``[email]``), counted in the store so a restart forgets nothing.
+
+Each worker thread has its own SQLite connection (``_Stores``): starlette runs these
+sync endpoints in a thread pool, and a connection is not shared between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Callable
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .clock import Clock
+from .config import Settings
+from .errors import AggregatorError
+from .store import Store, open_store
+from .store import subscribers as subs
+from .templating import render
+
+CSP = "default-src 'none'; style-src 'self' {site}; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+MAX_FORM_BYTES = 16_384
+
+Confirmations = Callable[[int], None]  # sends the confirmation email to a subscriber id (in a worker thread)
+
+
+class _Stores(threading.local):
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store: Store | None = None
+
+    def get(self) -> Store:
+        if self.store is None:
+            self.store = open_store(self.settings.database_path, self.settings.database.busy_timeout_seconds)
+        return self.store
+
+
+def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *,
+               serve_site: bool = True, status: Callable[[], dict] | None = None) -> Starlette:
+    """The ASGI app: endpoints at ``web.public_url``'s paths, and the built site at ``/``."""
+    stores = _Stores(settings)
+    site_url = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
+    public = settings.web.public_url if settings.web.public_url.endswith("/") else settings.web.public_url + "/"
+    limits = settings.email
+
+    def page(heading: str, *paragraphs: str, form: dict | None = None, status_code: int = 200) -> HTMLResponse:
+        html = render("web/page.html", heading=heading, paragraphs=paragraphs, form=form,
+                      site_title=settings.site.title, site_url=site_url)
+        origin = "/".join(site_url.split("/")[:3])
+        return HTMLResponse(html, status_code, headers={
+            "Content-Security-Policy": CSP.format(site=origin), "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
+
+    async def form_data(request: Request) -> dict[str, list[str]]:
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            return {}
+        from urllib.parse import parse_qs
+        try:
+            return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=100)
+        except (UnicodeDecodeError, ValueError):
+            return {}
+
+    async def subscribe(request: Request) -> Response:
+        data = await form_data(request)
+        now = clock()
+        store = stores.get()
+        client = request.client.host if request.client else "unknown"
+        check_inbox = ("Check your inbox", "If the address can receive our email, a message with a confirmation "
+                       "link is on its way. Nothing is sent to you until you confirm.")
+        if subs.count_events(store, f"subscribe-ip:{client}", now - timedelta(hours=1)) >= (
+                limits.subscribes_per_client_per_hour if limits else 20):
+            return page("Too many requests", "Please try again in an hour.", status_code=429)
+        subs.record_event(store, f"subscribe-ip:{client}", now)
+        if (data.get("website") or [""])[0]:  # the honeypot: people never see this field
+            return page(*check_inbox)
+        from .mail import normalize_address
+        try:
+            address = normalize_address((data.get("email") or [""])[0].strip())
+        except AggregatorError:
+            return page("That address does not look right",
+                        "Please go back and check it: one plain address such as name@example.org.", status_code=400)
+        subscriber = subs.add_pending(store, address, now)
+        task = None
+        per_day = limits.confirmations_per_address_per_day if limits else 3
+        if subscriber["status"] == "pending" and subs.count_events(
+                store, f"confirm:{address}", now - timedelta(days=1)) < per_day:
+            subs.record_event(store, f"confirm:{address}", now)
+            task = BackgroundTask(confirmations, subscriber["id"])
+        response = page(*check_inbox)
+        response.background = task
+        return response
+
+    def confirm_get(request: Request) -> Response:
+        return page("Confirm your subscription", "One more step: press the button to start receiving the digest.",
+                    form={"action": "", "button": "Confirm my subscription"})
+
+    def confirm_post(request: Request) -> Response:
+        now = clock()
+        subscriber = subs.subscriber_for_token(stores.get(), request.path_params["token"], "confirm", now)
+        if subscriber is None or subscriber["status"] not in ("pending", "confirmed"):
+            return page("This link has expired", "Confirmation links work for seven days. "
+                        "Subscribe again on the site to get a new one.", status_code=410)
+        subs.confirm(stores.get(), subscriber["id"], now)
+        return page("You are subscribed", "The next digest will reach you when it is published.")
+
+    def unsubscribe_get(request: Request) -> Response:
+        return page("Unsubscribe", "Press the button and no further digest will be sent to you.",
+                    form={"action": "", "button": "Unsubscribe"})
+
+    def unsubscribe_post(request: Request) -> Response:
+        """Also RFC 8058 one-click: a POST with List-Unsubscribe=One-Click from the mail provider."""
+        now = clock()
+        subscriber = subs.subscriber_for_token(stores.get(), request.path_params["token"], "manage", now)
+        if subscriber is not None:
+            subs.unsubscribe(stores.get(), subscriber["id"], now)
+        return page("You are unsubscribed", "No further digest will be sent to this address.")
+
+    def preferences(request: Request) -> Response:
+        now = clock()
+        store = stores.get()
+        subscriber = subs.subscriber_for_token(store, request.path_params["token"], "manage", now)
+        if subscriber is None or subscriber["status"] != "confirmed":
+            return page("This link is not valid", "Use the link in your latest digest email.", status_code=404)
+        return page("Your preferences", form=_preferences_form(settings, store, subscriber))
+
+    async def preferences_post(request: Request) -> Response:
+        data = await form_data(request)
+        now = clock()
+        store = stores.get()
+        subscriber = subs.subscriber_for_token(store, request.path_params["token"], "manage", now)
+        if subscriber is None or subscriber["status"] != "confirmed":
+            return page("This link is not valid", "Use the link in your latest digest email.", status_code=404)
+        form = _preferences_form(settings, store, subscriber)
+        frequency = (data.get("frequency") or ["weekly"])[0]
+        frequency = frequency if frequency in dict(form["frequencies"]) else "weekly"
+        topics = [t for t in data.get("topics", []) if t in form["topics"]]
+        subs.set_preferences(store, subscriber["id"], frequency, topics)
+        subscriber = subs.by_id(store, subscriber["id"])
+        return page("Preferences saved", form=_preferences_form(settings, store, subscriber))
+
+    def healthz(request: Request) -> Response:
+        stores.get().scalar("select 1")
+        return JSONResponse({"ok": True})
+
+    def status_json(request: Request) -> Response:
+        return JSONResponse(status() if status else {})
+
+    base = "/" + public.split("/", 3)[3] if public.count("/") >= 3 else "/"
+    routes = [
+        Route(f"{base}subscribe", subscribe, methods=["POST"]),
+        Route(base + "confirm/{token}", confirm_get, methods=["GET"]),
+        Route(base + "confirm/{token}", confirm_post, methods=["POST"]),
+        Route(base + "unsubscribe/{token}", unsubscribe_get, methods=["GET"]),
+        Route(base + "unsubscribe/{token}", unsubscribe_post, methods=["POST"]),
+        Route(base + "preferences/{token}", preferences, methods=["GET"]),
+        Route(base + "preferences/{token}", preferences_post, methods=["POST"]),
+        Route("/healthz", healthz),
+        Route("/status", status_json),
+    ]
+    if serve_site:
+        settings.output_dir.parent.mkdir(parents=True, exist_ok=True)
+        routes.append(Mount("/", app=StaticFiles(directory=str(settings.output_dir), html=True,
+                                                  check_dir=False, follow_symlink=True)))
+    return Starlette(routes=routes)
+
+
+def _preferences_form(settings: Settings, store: Store, subscriber: dict) -> dict:
+    topics = sorted({row["topic"] for row in store.query(
+        "select distinct j.value as topic from cards c, json_each(c.card_json, '$.topics') j "
+        )} | set(subscriber["topics"]))
+    frequencies = [("weekly", "Weekly")] + ([("daily", "Daily")] if settings.email and settings.email.daily else [])
+    return {"action": "", "button": "Save", "frequencies": frequencies, "frequency": subscriber["frequency"],
+            "topics": topics[:60], "chosen": set(subscriber["topics"])}

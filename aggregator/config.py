@@ -150,7 +150,15 @@ class WebSettings(_Section):
 
 class ScheduleSettings(_Section):
     fetch_every_minutes: float = Field(30, gt=0, le=7 * 24 * 60)
-    recap: str = "mon 08:00"
+    recap: str = "mon 08:00"  # when last week's recap is finalised and the digest goes out (site time zone)
+
+    @field_validator("recap")
+    @classmethod
+    def _weekly(cls, value: str) -> str:
+        from .schedule import parse_weekly
+
+        parse_weekly(value)
+        return value
 
 
 class FeedConfig(_Section):

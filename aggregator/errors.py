@@ -28,8 +28,16 @@ line and exits non-zero; it never shows a traceback for these.
     │   └── LLMOutputError         the answer was not a valid card, even after one repair
     ├── SiteError              the site cannot be built or published; the old one stays up
     │   └── SearchIndexError       Pagefind is missing or failed
-    └── MailError              a digest email cannot be composed (or sent)
-        └── InvalidAddressError    not a single plain address we can send to
+    ├── MailError              an email cannot be composed or sent
+    │   ├── InvalidAddressError    not a single plain address we can send to
+    │   ├── TemporaryMailError     4xx, dropped connection, timeout: retried with backoff
+    │   │   └── MailConnectionError    no connection to the server at all: the run stops
+    │   ├── PermanentMailError     5xx for this recipient: the address is bounced and suppressed
+    │   ├── UncertainDeliveryError the connection died after the message was handed over:
+    │   │                          it may have arrived; recorded as unknown, never resent
+    │   └── MailSetupError         login refused, TLS failed, [email] incomplete, our sender
+    │                              refused: nothing will get through, the run stops
+    └── ServeError             `serve` cannot start: another instance holds the database, or the port
 """
 
 from __future__ import annotations
@@ -173,3 +181,45 @@ class InvalidAddressError(MailError):
 
     Refused rather than repaired: an address is where mail goes, and a "fixed" one could
     be someone else's."""
+
+
+class TemporaryMailError(MailError):
+    """A 4xx reply, a dropped connection or a timeout before the message was handed over.
+
+    Nothing was delivered, so the outbox may try again later (with backoff)."""
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class MailConnectionError(TemporaryMailError):
+    """The SMTP server cannot be reached (refused, DNS, timeout on connect, 421 greeting).
+
+    Temporary for the message, but fatal for the run: every later message would fail
+    the same way, so the sender stops and the rest stay queued."""
+
+
+class PermanentMailError(MailError):
+    """A 5xx reply about this recipient or this message: sending it again cannot help."""
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class UncertainDeliveryError(MailError):
+    """The whole message was sent but the server's answer never came (drop or timeout).
+
+    The server may have accepted it, so sending again could mail the reader twice: the
+    outbox records the outcome as unknown and leaves it to a person."""
+
+
+class MailSetupError(MailError):
+    """The mail server cannot be used as configured: login refused, TLS failed, a secret
+    missing from the environment, or the server refusing our own sender address.
+    No message can get through, so the run stops; the message names what to fix."""
+
+
+class ServeError(AggregatorError):
+    """`aggregator serve` cannot start: another instance runs on the database, or the port is taken."""

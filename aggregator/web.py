@@ -178,10 +178,24 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         Route("/status", status_json),
     ]
     if serve_site:
-        settings.output_dir.parent.mkdir(parents=True, exist_ok=True)
-        routes.append(Mount("/", app=StaticFiles(directory=str(settings.output_dir), html=True,
-                                                  check_dir=False, follow_symlink=True)))
+        routes.append(Mount("/", app=_SiteFiles(settings.output_dir)))
     return Starlette(routes=routes)
+
+
+class _SiteFiles:
+    """The published site (a symlink swapped by each build); 503 until the first build exists."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.files = StaticFiles(directory=str(directory), html=True, check_dir=False, follow_symlink=True)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and not self.directory.is_dir():
+            response = HTMLResponse("<!DOCTYPE html><title>Building</title><p>The site is being built; "
+                                    "try again in a minute.</p>", 503, headers={"Retry-After": "60"})
+            await response(scope, receive, send)
+            return
+        await self.files(scope, receive, send)
 
 
 def _preferences_form(settings: Settings, store: Store, subscriber: dict) -> dict:

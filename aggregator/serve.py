@@ -1,0 +1,198 @@
+"""`aggregator serve`: the web server and the scheduler in one long-running process.
+
+- **One instance per database**: an exclusive lock on ``<database>.serve.lock``; a
+  second ``serve`` stops at once with a message naming the pid that holds it. CLI
+  commands stay usable meanwhile: SQLite in WAL mode with ``BEGIN IMMEDIATE`` writes
+  and a busy timeout lets them take turns with the scheduler's jobs.
+- **The scheduler only wakes us** (apscheduler 3, UTC, in-memory job store, coalescing,
+  one instance per job, a generous misfire grace). What is due comes from the store:
+  the digest job sends the week :func:`schedule.due_digest_week` names unless the
+  outbox already has it, so a start-up after downtime across the digest time sends
+  exactly one digest, and a second wake-up sends nothing.
+- **Stopping**: SIGTERM or SIGINT stops uvicorn; the jobs see the stop flag between
+  stages and return, the scheduler waits for them, the lock is released. Every stage
+  commits in transactions of its own, so whatever ran is whole.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .clock import Clock
+from .config import Settings
+from .errors import AggregatorError, ServeError
+from .schedule import due_digest_week, parse_weekly
+
+log = logging.getLogger("aggregator.serve")
+MISFIRE_GRACE_SECONDS = 6 * 3600
+
+
+@contextmanager
+def instance_lock(database: Path) -> Iterator[Path]:
+    path = Path(f"{database}.serve.lock")
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise ServeError(f"another `aggregator serve` (pid {holder}) is running on {database}; "
+                         "stop it first (one scheduler per database)") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    try:
+        yield path
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+class Jobs:
+    """The scheduled work; each run opens its own store (jobs run in scheduler threads)."""
+
+    def __init__(self, settings: Settings, clock: Clock, stopping: threading.Event,
+                 sender_factory: Callable | None = None):
+        self.settings, self.clock, self.stopping = settings, clock, stopping
+        self.sender_factory = sender_factory
+        self.runs: dict[str, int] = {"pipeline": 0, "digest": 0}
+
+    def _store(self):
+        from .pipeline import open_settings_store
+        return open_settings_store(self.settings, self.clock)
+
+    def pipeline(self) -> None:
+        """fetch, extract, cluster, summarize, recap, build: stopping between stages when asked."""
+        from .pipeline import run_build, run_cluster, run_extract, run_fetch, run_recap, run_summarize
+
+        store = self._store()
+        try:
+            for stage in (run_fetch, run_extract, run_cluster, run_summarize, run_recap, run_build):
+                if self.stopping.is_set():
+                    return
+                try:
+                    stage(self.settings, store, self.clock)
+                except AggregatorError as error:  # one failing stage does not stop the instance
+                    log.error("%s: %s", stage.__name__, error)
+            self.runs["pipeline"] += 1
+        finally:
+            store.close()
+
+    def digest(self) -> None:
+        """Send the digest that is due, once: the outbox remembers what went out."""
+        if self.settings.email is None or self.stopping.is_set():
+            return
+        from .mail.outbox import deliver, enqueue_digest
+
+        week = due_digest_week(self.clock(), parse_weekly(self.settings.schedule.recap), self.settings.site.timezone)
+        store = self._store()
+        try:
+            if not store.scalar("select count(*) from outbox where issue = ?", (f"digest:{week}",)):
+                enqueue_digest(self.settings, store, week, self.clock())
+            deliver(self.settings, store, self.clock, self.sender_factory, issue=f"digest:{week}")
+            self.runs["digest"] += 1
+        except AggregatorError as error:
+            log.error("digest %s: %s", week, error)
+        finally:
+            store.close()
+
+
+def build_scheduler(settings: Settings, jobs: Jobs, now) -> "object":
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running" is coalescing at work
+    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
+    scheduler.add_job(jobs.pipeline, IntervalTrigger(minutes=settings.schedule.fetch_every_minutes, timezone="UTC"),
+                      id="pipeline", next_run_time=now)
+    weekly = parse_weekly(settings.schedule.recap)
+    scheduler.add_job(jobs.digest, CronTrigger(**weekly.cron, timezone=settings.site.timezone), id="digest")
+    scheduler.add_job(jobs.digest, id="digest-catch-up", next_run_time=now + timedelta(seconds=1))
+    return scheduler
+
+
+def serve(settings: Settings, clock: Clock, *, host: str | None = None, port: int | None = None,
+          sender_factory: Callable | None = None, on_started: Callable[[], None] | None = None) -> Jobs:
+    """Run until SIGTERM/SIGINT; returns the jobs (with their run counts) for the caller's report."""
+    import uvicorn
+
+    from .web import create_app
+
+    stopping = threading.Event()
+    with instance_lock(settings.database_path):
+        jobs = Jobs(settings, clock, stopping, sender_factory)
+        app = create_app(settings, clock, _confirmations(settings, clock, sender_factory),
+                         status=lambda: _status(settings, clock))
+        server = uvicorn.Server(uvicorn.Config(app, host=host or settings.web.host, port=port or settings.web.port,
+                                               log_level="warning", lifespan="off", access_log=False))
+        scheduler = build_scheduler(settings, jobs, clock())
+        # uvicorn catches SIGTERM/SIGINT while it runs and raises them again when it has
+        # stopped: these handlers make that second delivery a no-op, so the scheduler's
+        # jobs get to finish their stage below instead of the process dying under them.
+        previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+        scheduler.start()
+        try:
+            if on_started:
+                threading.Thread(target=_when_started, args=(server, on_started), daemon=True).start()
+            server.run()
+            if not server.started:
+                raise ServeError(f"could not listen on {host or settings.web.host}:{port or settings.web.port} "
+                                 "(is the port in use?)")
+        finally:
+            stopping.set()
+            scheduler.shutdown(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    return jobs
+
+
+def _when_started(server, callback: Callable[[], None]) -> None:
+    import time
+
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if server.started:
+        callback()
+
+
+def _confirmations(settings: Settings, clock: Clock, sender_factory: Callable | None) -> Callable[[int], None]:
+    def send(subscriber_id: int) -> None:
+        if settings.email is None:
+            return
+        from .mail.outbox import send_confirmation
+        from .pipeline import open_settings_store
+        from .store.subscribers import by_id
+
+        store = open_settings_store(settings, clock)
+        try:
+            subscriber = by_id(store, subscriber_id)
+            if subscriber is not None:
+                send_confirmation(settings, store, subscriber, clock(), sender_factory)
+        except AggregatorError as error:
+            log.error("confirmation for subscriber %s: %s", subscriber_id, error)
+        finally:
+            store.close()
+    return send
+
+
+def _status(settings: Settings, clock: Clock) -> dict:
+    from .pipeline import open_settings_store
+    from .status import collect_status
+
+    store = open_settings_store(settings, clock)
+    try:
+        return collect_status(settings, store, clock())
+    finally:
+        store.close()

@@ -84,7 +84,9 @@ def prune(builds: Path, keep: set) -> None:
     by the next build."""
     folders = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
                      key=lambda p: p.name, reverse=True)
-    for old in folders[KEEP_BUILDS:]:
+    complete = [p for p in folders if p in keep or sidecar(p).exists()]
+    unfinished = [p for p in folders if p not in complete]  # a build killed before it finished: never published
+    for old in complete[KEEP_BUILDS:] + unfinished:
         if old not in keep:
             sidecar(old).unlink(missing_ok=True)
             old.rename(builds / f".trash-{old.name}")

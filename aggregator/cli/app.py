@@ -9,6 +9,7 @@ machine-readable output on stdout and nothing else.
     feeds.py    feeds add/remove/enable/list/import/export
     stages.py   fetch, extract, cluster, summarize, run, build, export, status, demo
     entries.py  entries list/show
+    digest.py   digest preview/send (the weekly email)
 """
 
 from __future__ import annotations

@@ -101,14 +101,24 @@ def previous_week(now: datetime, timezone: str) -> str:
     return iso_week(now - timedelta(days=7), timezone)
 
 
+def check_week(week: str) -> str:
+    """``week`` if it is an ISO week such as ``2026-W48``, else MailError."""
+    if not isinstance(week, str) or not _WEEK.fullmatch(week):
+        raise MailError(f"{week!r} is not a week such as 2026-W48")
+    try:
+        date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+    except ValueError:
+        raise MailError(f"{week}: the year {week[:4]} has no week {week[6:]}") from None
+    return week
+
+
 def digest_for_week(settings: Settings, store: Store, week: str, now: datetime, *,
                     limit: int = DEFAULT_LIMIT) -> Digest:
     """The digest of ``week`` (``2026-W47``) as of ``now``; reads the store, writes nothing."""
     from ..site.render import week_numbers  # the site's own count, so the email shows the same numbers
     from ..store.recaps import recap_intros
 
-    if not _WEEK.fullmatch(week or ""):
-        raise MailError(f"{week!r} is not a week such as 2026-W48")
+    check_week(week)
     if limit < 1:
         raise MailError("the digest needs room for at least one story")
     base = safe_url(settings.site.base_url)

@@ -269,6 +269,13 @@ def m007_subscribers_tokens_outbox(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["state", "next_attempt_at"])
 
 
+def m008_outbox_claimed_by(db: sqlite_utils.Database) -> None:
+    """Which process claimed an outbox row ("host:pid"), so that a sender starting up turns
+    only the claims of dead processes into 'unknown', never the row another live sender
+    (the web app's confirmation, a second `digest send`) is sending right now."""
+    db["outbox"].add_column("claimed_by", str)
+
+
 MIGRATIONS: list[Migration] = [
     ("001_feeds_and_entries", m001_feeds_and_entries),
     ("002_fetch_log", m002_fetch_log),
@@ -277,6 +284,7 @@ MIGRATIONS: list[Migration] = [
     ("005_stories_cards_and_llm_log", m005_stories_cards_and_llm_log),
     ("006_recaps", m006_recaps),
     ("007_subscribers_tokens_outbox", m007_subscribers_tokens_outbox),
+    ("008_outbox_claimed_by", m008_outbox_claimed_by),
 ]
 
 

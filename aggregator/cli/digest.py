@@ -1,0 +1,94 @@
+"""`aggregator digest preview` and `aggregator digest send`: the weekly email, looked at and sent.
+
+The week defaults to the last complete one in the site's time zone (what a Monday
+morning run mails). Sending goes through the outbox (``mail.outbox``), so running
+`send` again after a crash or a partial run mails only who has not had the issue yet.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import MailError
+from .app import App, cli, emit_json
+
+PREVIEW_TOKEN = "PREVIEW-example-token"
+
+
+def _week(app: App, week: str | None) -> str:
+    from ..mail.digest import check_week, previous_week
+
+    return check_week(week) if week else previous_week(app.clock(), app.settings.site.timezone)
+
+
+@cli.group()
+def digest() -> None:
+    """The weekly digest email: preview it, send it."""
+
+
+@digest.command()
+@click.option("--week", default=None, help="ISO week such as 2026-W47 (default: the last complete week)")
+@click.option("--to", "address", default="reader@example.com", show_default=True,
+              help="the address the preview is made out to")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="where to write digest-<week>.eml and .html")
+@click.pass_obj
+def preview(app: App, week: str | None, address: str, out_dir: Path) -> None:
+    """Write the week's email as .eml and .html files to look at; sends nothing, queues nothing."""
+    from ..mail import Recipient, compose, digest_for_week
+    from ..mail.outbox import message_id_domain
+
+    week = _week(app, week)
+    now = app.clock()
+    base = app.settings.web.public_url if app.settings.web.public_url.endswith("/") \
+        else app.settings.web.public_url + "/"
+    recipient = Recipient(address=address, topics=(), unsubscribe_url=f"{base}unsubscribe/{PREVIEW_TOKEN}",
+                          preferences_url=f"{base}preferences/{PREVIEW_TOKEN}")
+    domain = message_id_domain(app.settings) if app.settings.email else "example.org"
+    message = compose(app.settings, digest_for_week(app.settings, app.store, week, now), recipient,
+                      message_id_domain=domain, now=now)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    eml, html = out_dir / f"digest-{week}.eml", out_dir / f"digest-{week}.html"
+    eml.write_bytes(message.as_bytes())
+    html.write_text(message.get_body(("html",)).get_content(), encoding="utf-8")
+    click.echo(f"wrote {eml} and {html} (to {recipient.address}; links use the placeholder token {PREVIEW_TOKEN})")
+
+
+@digest.command()
+@click.option("--week", default=None, help="ISO week such as 2026-W47 (default: the last complete week)")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def send(app: App, week: str | None, as_json: bool) -> None:
+    """Queue the week's digest for every confirmed subscriber and send what is due.
+
+    Exit code 1 if an email failed, an outcome is unknown (a crashed earlier run), or
+    the run stopped early.
+    """
+    from ..mail.outbox import deliver, digest_issue, enqueue_digest
+    from ..mail.smtp import require_email
+
+    require_email(app.settings)
+    week = _week(app, week)
+    issue = digest_issue(week)
+    queued = enqueue_digest(app.settings, app.store, week, app.clock())
+    report = deliver(app.settings, app.store, app.clock, issue=issue)
+    if as_json:
+        emit_json({"issue": issue, "queued": queued, **report.as_dict()})
+    else:
+        click.echo(f"{issue}: {queued} newly queued; {report.sent} sent, {report.retry} to retry, "
+                   f"{report.failed} failed, {report.bounced} bounced, {report.skipped} skipped, "
+                   f"{report.unknown} unknown")
+        for outcome in report.outcomes:
+            if outcome.state == "retry":
+                click.echo(f"  retry   {outcome.address} after {outcome.next_attempt_at}: {outcome.error}", err=True)
+            elif outcome.state in ("failed", "bounced", "unknown"):
+                click.echo(f"  {outcome.state:<7} {outcome.address}: {outcome.error}", err=True)
+        if report.retry:
+            click.echo("run `aggregator digest send` again later to retry (the same week is never sent twice)")
+    if report.stopped:
+        raise MailError(f"stopped: {report.stopped}")
+    if not report.ok:
+        sys.exit(1)

@@ -33,6 +33,7 @@ from .schedule import due_digest_week, parse_weekly
 
 log = logging.getLogger("aggregator.serve")
 MISFIRE_GRACE_SECONDS = 6 * 3600
+MAIL_EVERY_MINUTES = 5  # confirmations and digests waiting for a retry
 
 
 @contextmanager
@@ -59,50 +60,71 @@ def instance_lock(database: Path) -> Iterator[Path]:
 
 
 class Jobs:
-    """The scheduled work; each run opens its own store (jobs run in scheduler threads)."""
+    """The scheduled work; each run opens its own store (jobs run in scheduler threads).
+
+    The digest check follows every pipeline pass, so at start-up the catch-up digest
+    is built from a freshly updated store, and the weekly cron wake-up is just a
+    pipeline pass at the digest time. ``lock`` keeps two passes from running at once.
+    """
 
     def __init__(self, settings: Settings, clock: Clock, stopping: threading.Event,
                  sender_factory: Callable | None = None):
         self.settings, self.clock, self.stopping = settings, clock, stopping
         self.sender_factory = sender_factory
-        self.runs: dict[str, int] = {"pipeline": 0, "digest": 0}
+        self.lock = threading.Lock()
+        self.runs: dict[str, int] = {"pipeline": 0, "digest": 0, "mail": 0}
 
     def _store(self):
         from .pipeline import open_settings_store
         return open_settings_store(self.settings, self.clock)
 
     def pipeline(self) -> None:
-        """fetch, extract, cluster, summarize, recap, build: stopping between stages when asked."""
+        """fetch, extract, cluster, summarize, recap, build, then the digest if one is due;
+        stopping between stages when asked."""
         from .pipeline import run_build, run_cluster, run_extract, run_fetch, run_recap, run_summarize
 
-        store = self._store()
-        try:
-            for stage in (run_fetch, run_extract, run_cluster, run_summarize, run_recap, run_build):
-                if self.stopping.is_set():
-                    return
-                try:
-                    stage(self.settings, store, self.clock)
-                except AggregatorError as error:  # one failing stage does not stop the instance
-                    log.error("%s: %s", stage.__name__, error)
-            self.runs["pipeline"] += 1
-        finally:
-            store.close()
+        with self.lock:
+            store = self._store()
+            try:
+                for stage in (run_fetch, run_extract, run_cluster, run_summarize, run_recap, run_build):
+                    if self.stopping.is_set():
+                        return
+                    try:
+                        stage(self.settings, store, self.clock)
+                    except AggregatorError as error:  # one failing stage does not stop the instance
+                        log.error("%s: %s", stage.__name__, error)
+                self.runs["pipeline"] += 1
+                self._digest(store)
+            finally:
+                store.close()
 
-    def digest(self) -> None:
+    def _digest(self, store) -> None:
         """Send the digest that is due, once: the outbox remembers what went out."""
         if self.settings.email is None or self.stopping.is_set():
             return
-        from .mail.outbox import deliver, enqueue_digest
+        from .mail.outbox import deliver, digest_issue, enqueue_digest
 
         week = due_digest_week(self.clock(), parse_weekly(self.settings.schedule.recap), self.settings.site.timezone)
-        store = self._store()
         try:
-            if not store.scalar("select count(*) from outbox where issue = ?", (f"digest:{week}",)):
+            if not store.scalar("select count(*) from outbox where issue = ?", (digest_issue(week),)):
                 enqueue_digest(self.settings, store, week, self.clock())
-            deliver(self.settings, store, self.clock, self.sender_factory, issue=f"digest:{week}")
+            deliver(self.settings, store, self.clock, self.sender_factory, issue=digest_issue(week))
             self.runs["digest"] += 1
         except AggregatorError as error:
             log.error("digest %s: %s", week, error)
+
+    def mail(self) -> None:
+        """Everything due in the outbox: confirmations and digests waiting for a retry."""
+        if self.settings.email is None or self.stopping.is_set():
+            return
+        from .mail.outbox import deliver
+
+        store = self._store()
+        try:
+            deliver(self.settings, store, self.clock, self.sender_factory)
+            self.runs["mail"] += 1
+        except AggregatorError as error:
+            log.error("mail: %s", error)
         finally:
             store.close()
 
@@ -116,10 +138,10 @@ def build_scheduler(settings: Settings, jobs: Jobs, now) -> "object":
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
     scheduler.add_job(jobs.pipeline, IntervalTrigger(minutes=settings.schedule.fetch_every_minutes, timezone="UTC"),
-                      id="pipeline", next_run_time=now)
+                      id="pipeline", next_run_time=now)  # the first pass at once: it also catches up the digest
     weekly = parse_weekly(settings.schedule.recap)
-    scheduler.add_job(jobs.digest, CronTrigger(**weekly.cron, timezone=settings.site.timezone), id="digest")
-    scheduler.add_job(jobs.digest, id="digest-catch-up", next_run_time=now + timedelta(seconds=1))
+    scheduler.add_job(jobs.pipeline, CronTrigger(**weekly.cron, timezone=settings.site.timezone), id="digest-time")
+    scheduler.add_job(jobs.mail, IntervalTrigger(minutes=MAIL_EVERY_MINUTES, timezone="UTC"), id="mail")
     return scheduler
 
 

@@ -37,7 +37,7 @@ from .store import Store, open_store
 from .store import subscribers as subs
 from .templating import render
 
-CSP = "default-src 'none'; style-src 'self' {site}; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+CSP = "default-src 'none'; style-src 'self' {site}; img-src 'self' {site}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 MAX_FORM_BYTES = 16_384
 
 Confirmations = Callable[[int], None]  # sends the confirmation email to a subscriber id (in a worker thread)

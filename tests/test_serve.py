@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -121,3 +123,47 @@ def _unlocked(config: Path) -> bool:
     with open(f"{config.parent / 'served.db'}.serve.lock") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return True
+
+
+def test_after_downtime_across_the_digest_time_exactly_one_digest_goes_out(instance):
+    """Today (26 November 2026, a Thursday) is past Monday's digest time: the first start sends
+    week 47's digest to each confirmed reader once; a restart sends nothing more."""
+    from smtpserver import SmtpServer
+
+    from aggregator.store import open_store
+    from aggregator.store import subscribers as subs
+
+    config, port = instance
+    with SmtpServer() as smtp:
+        config.write_text(config.read_text() + f"""
+[email]
+smtp_host = "127.0.0.1"
+smtp_port = {smtp.port}
+security = "none"
+from = "Served <recap@example.org>"
+messages_per_second = 50
+""")
+        store = open_store(config.parent / "served.db")
+        now = datetime.now(UTC)
+        for address in ("one@example.org", "two@example.org"):
+            subs.confirm(store, subs.add_pending(store, address, now)["id"], now)
+        store.close()
+        for start in range(2):
+            server = aggregator(config, "serve")
+            try:
+                wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200, 30, "serve")
+                if start == 0:
+                    wait_until(lambda: len(smtp.handler.received) >= 2, 120, "the catch-up digest")
+                else:
+                    time.sleep(8)  # passes run every 3 s: each ends with a digest check
+            finally:
+                server.send_signal(signal.SIGTERM)
+                out, err = finish(server, 120)
+            assert server.returncode == 0, err
+            runs = re.search(r"stopped after (\d+) pipeline runs and (\d+) digest checks", out)
+            assert runs and int(runs.group(1)) >= 1 and int(runs.group(2)) >= 1, out
+        received = sorted(m.to for m in smtp.handler.received)
+    assert received == ["one@example.org", "two@example.org"]  # once each, across both starts
+    assert all("2026-W47" in m.message["List-Id"] or "16 November" in m.message["Subject"]
+               for m in smtp.handler.received)
+

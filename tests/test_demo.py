@@ -11,7 +11,8 @@ def test_demo_ingests_the_sample_web_and_a_rerun_costs_only_304s(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "aggregator.cli", "demo", "--dir", str(tmp_path / "run"), "--port", str(port)]
+    command = [sys.executable, "-m", "aggregator.cli", "demo", "--dir", str(tmp_path / "run"), "--port", str(port),
+               "--no-serve"]
     first = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "6 feeds: 40 new entries" in first.stdout.replace("\n", " ")
@@ -33,3 +34,59 @@ def test_demo_ingests_the_sample_web_and_a_rerun_costs_only_304s(tmp_path):
         assert paywalled[0]["reason"].startswith("paywalled")
         # tracking parameters in the sample outlet's links are gone from canonical URLs
         assert store.scalar("select count(*) from entries where url like '%utm_%'") == 0
+
+
+def test_the_demo_serves_its_site_with_working_subscriptions(tmp_path, browser):
+    """`aggregator demo` as `make demo` runs it: the site served, the form subscribing, the
+    confirmation email written to the demo's mail folder, the pages clean in chromium."""
+    import re
+    import signal
+    import time
+
+    import httpx
+
+    from test_browser import follow, open_page, shot
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    log = open(tmp_path / "demo.out", "w+")
+    demo = subprocess.Popen([sys.executable, "-m", "aggregator.cli", "demo", "--dir", str(tmp_path / "run"),
+                             "--port", str(ports[0]), "--web-port", str(ports[1])],
+                            stdout=log, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 180
+        while "open:" not in (tmp_path / "demo.out").read_text() and time.monotonic() < deadline:
+            assert demo.poll() is None, (tmp_path / "demo.out").read_text()
+            time.sleep(0.2)
+        site = f"http://127.0.0.1:{ports[1]}/"
+        assert site in (tmp_path / "demo.out").read_text()
+        context, page, watch = open_page(browser)
+        try:
+            page.goto(site)
+            follow(page, page.locator("ul.stories a").first)
+            assert "30-second TL;DR" in page.content()
+            shot(page, "demo-story.png")
+            page.goto(site)
+            page.fill("#subscribe-email", "demo-reader@example.org")
+            with page.expect_navigation():
+                page.click("form.subscribe button[type=submit]")
+            assert "Check your inbox" in page.content()
+            watch.assert_clean()
+        finally:
+            context.close()
+        mail = tmp_path / "run" / "mail"
+        deadline = time.monotonic() + 30
+        while not list(mail.glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        message = next(mail.glob("*.eml")).read_text()
+        link = re.search(r"http://127\.0\.0\.1:\d+/confirm/[\w-]+", message.replace("=\n", "")).group(0)
+        assert httpx.post(link).status_code == 200
+        with open_store(tmp_path / "run" / "aggregator.db") as store:
+            assert store.scalar("select status from subscribers") == "confirmed"
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=120)
+    assert demo.returncode == 0, (tmp_path / "demo.out").read_text()[-3000:]

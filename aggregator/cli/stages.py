@@ -200,10 +200,13 @@ def export_command(app: App, as_json: bool) -> None:
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-run"),
               show_default=True, help="where the demo keeps its config and database")
 @click.option("--port", type=int, default=8765, show_default=True, help="port of the sample news web")
+@click.option("--web-port", type=int, default=8000, show_default=True, help="port the demo site is served on")
+@click.option("--serve/--no-serve", "serve_site", default=True, show_default=True,
+              help="after building, serve the site with working subscriptions until Ctrl-C")
 @click.pass_obj
-def demo(app: App, workdir: Path, port: int) -> None:
-    """Start the bundled sample news web on 127.0.0.1 and ingest it (offline)."""
+def demo(app: App, workdir: Path, port: int, web_port: int, serve_site: bool) -> None:
+    """Run everything on the bundled sample news web, offline: ingest, cards, site, and serve it."""
     from ..demo.runner import run_demo
 
-    run_demo(workdir, port, app.clock, Console())
+    run_demo(workdir, port, app.clock, Console(), serve=serve_site, web_port=web_port)
 

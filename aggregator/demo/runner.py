@@ -9,40 +9,62 @@ same entries and shows the cache at work (304s, nothing new) instead of duplicat
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from ..console import cell as _cell
-from ..clock import Clock
+from ..clock import Clock, parse_iso
 from ..config import load_settings
 from ..pipeline import open_settings_store, run_cluster, run_extract, run_fetch, run_summarize
 from ..site.render import build_site
 from ..store.entries import list_entries
 from ..store.feeds import list_feeds
+from .mailsink import MailSink
 from .server import SampleWeb
 
 
-def demo_config(base_url: str, feeds: list[dict]) -> str:
+def demo_config(base_url: str, feeds: list[dict], *, web_port: int = 8000, mail_port: int | None = None) -> str:
+    site = f"http://127.0.0.1:{web_port}/"
     lines = [
         "# Written by `aggregator demo`: the sample news web on 127.0.0.1.",
-        "[site]", 'title = "Weekly AI Recap (demo)"', 'output_dir = "site"', "",
+        "[site]", 'title = "Weekly AI Recap (demo)"', 'output_dir = "site"', f'base_url = "{site}"', "",
+        "[web]", 'host = "127.0.0.1"', f"port = {web_port}", f'public_url = "{site}"', "",
         "[database]", 'path = "aggregator.db"', "",
         "[network]", "allow_private_networks = true   # the sample web lives on loopback", "",
         "[extract]", "per_host_delay_seconds = 0.05   # every outlet shares one loopback host here", "",
+        "[schedule]", "fetch_every_minutes = 5   # the sample web is local: poll it often", "",
     ]
+    if mail_port:
+        lines += ["[email]   # the demo's local SMTP sink: messages are written to mail/", 'smtp_host = "127.0.0.1"',
+                  f"smtp_port = {mail_port}", 'security = "none"', 'from = "Weekly AI Recap (demo) <recap@example.org>"',
+                  ""]
     for feed in feeds:
         tags = ", ".join(f'"{t}"' for t in feed.get("tags", []))
         lines += ["[[feeds]]", f'url = "{feed["url"]}"', f'title = "{feed["title"]}"', f"tags = [{tags}]", ""]
     return "\n".join(lines)
 
 
-def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
+def _weeks(settings, clock) -> list[str]:
+    from ..clock import iso_week
+    from ..store import open_store
+
+    with open_store(settings.database_path) as store:
+        return [iso_week(parse_iso(r["first_published_at"]), settings.site.timezone)
+                for r in store.query("select first_published_at from stories")] or ["none"]
+
+
+def run_demo(workdir: Path, port: int, clock: Clock, console: Console, *, serve: bool = False,
+             web_port: int = 8000) -> None:
+    """Ingest the sample web and build the site; with ``serve``, then run `serve` on it
+    (the site, working subscriptions with mail written to ``mail/``) until Ctrl-C."""
     workdir.mkdir(parents=True, exist_ok=True)
-    with SampleWeb(port=port) as web:
+    with SampleWeb(port=port) as web, (MailSink(workdir / "mail") if serve else nullcontext()) as sink:
         config_path = workdir / "config.toml"
-        config_path.write_text(demo_config(web.base_url, web.feed_urls()), encoding="utf-8")
+        config_path.write_text(demo_config(web.base_url, web.feed_urls(), web_port=web_port,
+                                           mail_port=sink.port if sink else None), encoding="utf-8")
         settings = load_settings(config_path)
         console.print(f"sample news web at [bold]{web.base_url}/[/bold]; data in {workdir}/")
         with open_settings_store(settings, clock) as store:
@@ -82,5 +104,17 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console) -> None:
             for row in list_entries(store, limit=12):
                 latest.add_row(*map(_cell, (row["id"], row["published_at"], row["feed"], row["title"])))
             console.print(latest)
-    console.print(f"open: {settings.output_dir.absolute() / 'index.html'}")
-    console.print(f"explore: aggregator --config {config_path} entries list | feeds list | entries show ID | status")
+        console.print(f"explore: aggregator --config {config_path} entries list | feeds list | entries show ID | status")
+        if not serve:
+            console.print(f"open: {settings.output_dir.absolute() / 'index.html'}")
+            return
+        from ..serve import serve as run_serve
+
+        def started() -> None:
+            console.print(f"open: [bold]{settings.web.public_url}[/bold]  (the site; subscribe in any page's footer)")
+            console.print(f"mail: {sink.folder.absolute()}/  (confirmation emails and digests land here as .eml)")
+            console.print(f"digest: after confirming, `aggregator --config {config_path} digest send --week "
+                          f"{max(_weeks(settings, clock))}` sends the latest recap to the mail folder")
+            console.print("stop: Ctrl-C")
+
+        run_serve(settings, clock, on_started=started)

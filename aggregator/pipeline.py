@@ -1,14 +1,17 @@
 """The orchestrator: the only module that knows the order of the stages.
 
 Stages read their input from the store and write their output to it, so each can be
-re-run alone and a run that dies half-way resumes where it stopped. Today the
-pipeline has four stages: fetch (which includes parsing), extract, cluster and
-summarize; recap, render and send are appended here as they arrive.
+re-run alone and a run that dies half-way resumes where it stopped: fetch (which
+includes parsing), extract, cluster, summarize, recap and build (sending the digest is
+`serve`'s, on its own schedule). Every stage run is recorded in ``runs`` (start, end,
+outcome, its report), which is what `status` shows as the last runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -39,6 +42,46 @@ class ClusterReport:
         return asdict(self)
 
 
+def _summary(report) -> dict:
+    if hasattr(report, "as_dict"):
+        data = report.as_dict()
+    elif hasattr(report, "__dict__"):
+        data = dict(report.__dict__)
+    else:
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, (int, float, str, bool)) or v is None}
+
+
+def logged(stage: str):
+    """Record each run of the decorated stage in ``runs``; a failing stage is recorded and re-raised."""
+    def decorate(function):
+        @functools.wraps(function)
+        def run(settings: Settings, store: Store, clock: Clock, *args, **kwargs):
+            if kwargs.get("dry_run"):
+                return function(settings, store, clock, *args, **kwargs)
+            started = clock()
+            row = {"stage": stage, "started_at": started.isoformat()}
+            try:
+                report = function(settings, store, clock, *args, **kwargs)
+            except Exception as error:
+                _record(store, {**row, "finished_at": clock().isoformat(), "outcome": "error",
+                                "error": str(error)[:1000]})
+                raise
+            _record(store, {**row, "finished_at": clock().isoformat(), "outcome": "ok",
+                            "summary": json.dumps(_summary(report))})
+            return report
+        return run
+    return decorate
+
+
+def _record(store: Store, row: dict) -> None:
+    try:
+        with store.write() as db:
+            db["runs"].insert(row)
+    except Exception:  # the log must never turn a finished stage into a failure
+        pass
+
+
 def open_settings_store(settings: Settings, clock: Clock) -> Store:
     """Open the database and bring its feeds in line with config.toml."""
     store = open_store(settings.database_path, settings.database.busy_timeout_seconds)
@@ -46,6 +89,7 @@ def open_settings_store(settings: Settings, clock: Clock) -> Store:
     return store
 
 
+@logged("fetch")
 def run_fetch(settings: Settings, store: Store, clock: Clock, *, everything: bool = False,
               on_start: Callable[[int], None] | None = None,
               on_done: Callable[[FeedOutcome], None] | None = None) -> FetchReport:
@@ -56,6 +100,7 @@ def run_fetch(settings: Settings, store: Store, clock: Clock, *, everything: boo
     return asyncio.run(fetch_feeds(settings, store, clock, feeds, on_done))
 
 
+@logged("extract")
 def run_extract(settings: Settings, store: Store, clock: Clock, *, limit: int | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_done: Callable[[EntryOutcome], None] | None = None) -> ExtractReport:
@@ -68,6 +113,7 @@ def run_extract(settings: Settings, store: Store, clock: Clock, *, limit: int | 
     return asyncio.run(extract_entries(settings, store, clock, entries, on_done))
 
 
+@logged("cluster")
 def run_cluster(settings: Settings, store: Store, clock: Clock, *, rules: ClusterRules = ClusterRules()) -> ClusterReport:
     """Attach every entry with final text to a story: an existing one about the same event, or a new one."""
     new = unclustered(store)
@@ -83,6 +129,7 @@ def run_cluster(settings: Settings, store: Store, clock: Clock, *, rules: Cluste
     return report
 
 
+@logged("summarize")
 def run_summarize(settings: Settings, store: Store, clock: Clock, *, limit: int | None = None,
                   dry_run: bool = False, environ=None,
                   on_start: Callable[[int], None] | None = None,
@@ -94,6 +141,7 @@ def run_summarize(settings: Settings, store: Store, clock: Clock, *, limit: int 
                                  on_start=on_start, on_done=on_done))
 
 
+@logged("recap")
 def run_recap(settings: Settings, store: Store, clock: Clock, *, environ=None):
     """Write the LLM introduction of each recent week's recap whose stories changed."""
     from .summarize.recap import run_recap as write
@@ -101,6 +149,7 @@ def run_recap(settings: Settings, store: Store, clock: Clock, *, environ=None):
     return write(settings, store, clock, environ=environ)
 
 
+@logged("build")
 def run_build(settings: Settings, store: Store, clock: Clock, *, full: bool = False):
     """Render and publish the static site (only the changed pages, unless ``full``)."""
     from .site.render import build_site
@@ -108,13 +157,18 @@ def run_build(settings: Settings, store: Store, clock: Clock, *, full: bool = Fa
     return build_site(settings, store, clock(), full=full)
 
 
-def run_once(settings: Settings, store: Store, clock: Clock) -> dict:
-    """One full pass of every stage: fetch, extract, cluster, summarize, recap, build."""
-    return {
-        "fetch": run_fetch(settings, store, clock).as_dict(),
-        "extract": run_extract(settings, store, clock).as_dict(),
-        "cluster": run_cluster(settings, store, clock).as_dict(),
-        "summarize": run_summarize(settings, store, clock).as_dict(),
-        "recap": run_recap(settings, store, clock).as_dict(),
-        "build": run_build(settings, store, clock).__dict__,
-    }
+STAGES = ("fetch", "extract", "cluster", "summarize", "recap", "build")
+
+
+def run_once(settings: Settings, store: Store, clock: Clock, *,
+             on_stage: Callable[[str], None] | None = None) -> dict:
+    """One full pass of every stage, in order; ``on_stage(name)`` is told as each begins."""
+    functions = {"fetch": run_fetch, "extract": run_extract, "cluster": run_cluster, "summarize": run_summarize,
+                 "recap": run_recap, "build": run_build}
+    results = {}
+    for name in STAGES:
+        if on_stage:
+            on_stage(name)
+        report = functions[name](settings, store, clock)
+        results[name] = report.as_dict() if hasattr(report, "as_dict") else dict(report.__dict__)
+    return results

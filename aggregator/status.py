@@ -33,6 +33,8 @@ def collect_status(settings: Settings, store: Store, now: datetime) -> dict:
             "extract": store.scalar("""select count(*) from entries e left join extractions x on x.entry_id = e.id
                                        where x.entry_id is null or x.entry_hash is not e.content_hash"""),
             "extract_retry": store.scalar("select count(*) from extractions where status = 'failed'"),
+            "cluster": store.scalar("""select count(*) from entries e join extractions x on x.entry_id = e.id
+                                       where e.story_id is null and x.status in ('ok', 'fallback')"""),
             # cards missing or out of date (changed text, prompt, model or verifier), as the next run sees them
             "summarize": len(Summarizer(settings, store, lambda: now, None).plan(now, None)),
             "summarize_retry": store.scalar("select count(*) from card_failures"),
@@ -47,6 +49,15 @@ def collect_status(settings: Settings, store: Store, now: datetime) -> dict:
             "by_model": usage,
         },
         "last_fetch": store.scalar("select max(started_at) from fetches"),
+        "last_runs": {row["stage"]: {k: row[k] for k in ("started_at", "finished_at", "outcome", "error")}
+                      for row in store.query("""select r.* from runs r join (select stage, max(id) as id from runs
+                                                 group by stage) last on last.id = r.id order by r.stage""")},
+        "stories_this_week": store.scalar("select count(*) from stories where first_published_at >= ?",
+                                          (start.isoformat(),)),
+        "subscribers": {row["status"]: row["n"] for row in store.query(
+            "select status, count(*) as n from subscribers group by status")},
+        "outbox": {row["state"]: row["n"] for row in store.query(
+            "select state, count(*) as n from outbox group by state")},
     }
 
 

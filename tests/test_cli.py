@@ -203,7 +203,7 @@ def test_export_json_shape_on_the_demo(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    aggregator(tmp_path, "demo", "--dir", "run", "--port", str(port))
+    aggregator(tmp_path, "demo", "--dir", "run", "--port", str(port), "--no-serve")
     data = json.loads(aggregator(tmp_path, "--config", "run/config.toml", "export", "--json").stdout)
     stories = data["stories"]
     assert 20 <= len(stories) < 40

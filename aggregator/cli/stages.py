@@ -127,6 +127,13 @@ def status(app: App, as_json: bool) -> None:
     cost = "unknown" if llm["cost"] is None else f"${llm['cost']:.4f}"
     click.echo(f"LLM this week (since {data['week_start']}): {llm['calls']} calls, {llm['tokens_in']} tokens in, "
                f"{llm['tokens_out']} out, estimated cost {cost}")
+    click.echo(f"stories this week: {data['stories_this_week']}; waiting to be clustered: {queues['cluster']}")
+    for stage, run in data["last_runs"].items():
+        click.echo(f"  last {stage}: {run['finished_at'] or run['started_at']} {run['outcome']}"
+                   + (f" ({run['error']})" if run["error"] else ""))
+    if data["subscribers"] or data["outbox"]:
+        click.echo("subscribers: " + ", ".join(f"{n} {s}" for s, n in sorted(data["subscribers"].items()))
+                   + "; outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(data["outbox"].items())) or "empty"))
     for feed in data["failing_feeds"]:
         click.echo(f"  failing feed {feed['id']} {feed['url']}: {feed['last_error']}")
 
@@ -136,7 +143,22 @@ def status(app: App, as_json: bool) -> None:
 @click.pass_obj
 def run(app: App, as_json: bool) -> None:
     """One full pass of every stage: fetch, extract, cluster, summarize, recap, build."""
-    result = run_once(app.settings, app.store, app.clock)
+    if as_json:
+        result = run_once(app.settings, app.store, app.clock)
+    else:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from ..pipeline import STAGES
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      transient=True) as progress:
+            task = progress.add_task("starting", total=len(STAGES))
+
+            def on_stage(name: str) -> None:
+                done = STAGES.index(name)
+                progress.update(task, completed=done, description=f"stage {done + 1}/{len(STAGES)}: {name}")
+
+            result = run_once(app.settings, app.store, app.clock, on_stage=on_stage)
     if as_json:
         emit_json(result)
         return

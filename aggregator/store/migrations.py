@@ -276,6 +276,13 @@ def m008_outbox_claimed_by(db: sqlite_utils.Database) -> None:
     db["outbox"].add_column("claimed_by", str)
 
 
+def m009_runs(db: sqlite_utils.Database) -> None:
+    """One row per stage run: what `status` shows as the last runs."""
+    db["runs"].create({"id": int, "stage": str, "started_at": str, "finished_at": str, "outcome": str,
+                       "summary": str, "error": str}, pk="id")
+    db["runs"].create_index(["stage", "started_at"])
+
+
 MIGRATIONS: list[Migration] = [
     ("001_feeds_and_entries", m001_feeds_and_entries),
     ("002_fetch_log", m002_fetch_log),
@@ -285,6 +292,7 @@ MIGRATIONS: list[Migration] = [
     ("006_recaps", m006_recaps),
     ("007_subscribers_tokens_outbox", m007_subscribers_tokens_outbox),
     ("008_outbox_claimed_by", m008_outbox_claimed_by),
+    ("009_runs", m009_runs),
 ]
 
 

@@ -195,6 +195,13 @@ def test_summarize_dry_run_then_run_and_status(tmp_path, server):
         full = aggregator(tmp_path, "run", "--json")
         passes = json.loads(full.stdout)
         assert passes["summarize"]["calls"] == 0 and passes["cluster"]["entries"] == 0
+        assert list(passes) == ["fetch", "extract", "cluster", "summarize", "recap", "build"]
+        assert passes["build"]["pages"] > 5 and (tmp_path / "site" / "index.html").is_file()
+        after = json.loads(aggregator(tmp_path, "status", "--json").stdout)
+        assert set(after["last_runs"]) == {"fetch", "extract", "cluster", "summarize", "recap", "build"}
+        assert all(run["outcome"] == "ok" for run in after["last_runs"].values())
+        assert after["queues"]["cluster"] == 0 and after["stories_this_week"] >= 0
+        assert "last build:" in aggregator(tmp_path, "status").stdout
 
 
 def test_export_json_shape_on_the_demo(tmp_path):

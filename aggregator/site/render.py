@@ -219,13 +219,17 @@ def _home_and_listings(writer: SiteWriter, settings: Settings, store: Store, sto
         listing(f"topics/{slug}", f"Topic: {name}", members, kind="topic")
     for audience, members in by_audience.items():
         listing(f"audiences/{_slug(audience)}", f"For {audience}", members, kind="audience")
-    story_ids_by_feed: dict[int, set[int]] = {}
+    feeds_by_story: dict[int, set[int]] = {}
     for row in store.query("select feed_id, story_id from entries where story_id is not null"):
-        story_ids_by_feed.setdefault(row["feed_id"], set()).add(row["story_id"])
+        feeds_by_story.setdefault(row["story_id"], set()).add(row["feed_id"])
+    stories_by_feed: dict[int, list[dict]] = {}
+    for story in stories:  # newest first, as the pages list them
+        for feed_id in feeds_by_story.get(story["id"], ()):
+            stories_by_feed.setdefault(feed_id, []).append(story)
     sources = []
     for feed in list_feeds(store):
         name = feed["title"] or feed["feed_title"] or feed["url"]
-        members = [s for s in stories if s["id"] in story_ids_by_feed.get(feed["id"], set())]
+        members = stories_by_feed.get(feed["id"], [])
         info = {"status": feed["status"], "last_error": feed["last_error"], "entries": feed["entries"],
                 "last_fetched_at": feed["last_fetched_at"], "site_url": safe_url(feed["site_url"])}
         listing(f"sources/{feed['id']}", f"Source: {name}", members, source=info, kind="source")

@@ -102,7 +102,11 @@ def test_publishing_is_atomic_and_a_failed_build_keeps_the_old_site(demo):
     build_site(settings, store, system_clock())
     build_site(settings, store, system_clock())
     assert current_build(out) != before
-    assert len([p for p in builds_dir(out).iterdir() if p.is_dir() and not p.name.startswith(".")]) <= 2  # old builds are pruned
+    builds = [p for p in builds_dir(out).iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "shared"]
+    assert len(builds) <= 2  # old builds are pruned
+    linked = {(b / "pagefind").resolve() for b in builds}
+    assert {p.resolve() for p in (builds_dir(out) / "shared").iterdir()} <= linked  # and bundles nobody links
+    assert (out / "pagefind").is_symlink() and (out / "pagefind" / "pagefind-entry.json").is_file()
 
 
 def test_card_shows_verification_label_sources_and_timeline(demo):

@@ -82,7 +82,7 @@ def prune(builds: Path, keep: set) -> None:
     thread: deleting 10,000 story folders takes seconds on some file systems, and the
     new site is already published. A deletion cut short (the process ended) is finished
     by the next build."""
-    folders = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
+    folders = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "shared"),
                      key=lambda p: p.name, reverse=True)
     complete = [p for p in folders if p in keep or sidecar(p).exists()]
     unfinished = [p for p in folders if p not in complete]  # a build killed before it finished: never published
@@ -93,6 +93,14 @@ def prune(builds: Path, keep: set) -> None:
     for orphan in builds.glob("*.json"):  # a sidecar whose build is gone (a crash between the two)
         if not orphan.with_suffix("").is_dir():
             orphan.unlink(missing_ok=True)
+    shared = builds / "shared"  # bundles linked from builds (the search index): kept while a build links them
+    if shared.is_dir():
+        linked = {os.path.realpath(entry) for build in builds.iterdir()
+                  if build.is_dir() and not build.name.startswith(".") and build != shared
+                  for entry in build.iterdir() if entry.is_symlink()}
+        for bundle in shared.iterdir():
+            if os.path.realpath(bundle) not in linked:
+                bundle.rename(builds / f".trash-{bundle.name}")
     trash = [p for p in builds.glob(".trash-*") if p.is_dir()]
     if trash:
         threading.Thread(target=_delete, args=(trash,), name="site-prune").start()

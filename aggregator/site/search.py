@@ -12,7 +12,10 @@ bundles:
 - ``pagefind-recent/``, a *delta* index of the story pages added since, rebuilt at
   every build that adds one (a few pages: a fraction of a second).
 
-The search page asks both (Pagefind's ``mergeIndex``). :func:`plan` decides which
+The search page asks both (Pagefind's ``mergeIndex``). A base bundle never changes once
+written, so it lives once in the builds folder (``shared/pagefind-<build>/``) and each
+build's ``pagefind`` is a symbolic link to it: a build that keeps the base costs one
+link, not ten thousand (``publish.prune`` removes bundles no kept build links to). :func:`plan` decides which
 work a build does: reuse both, rebuild the delta, or rebuild everything (no base yet,
 a story page removed, or more than ``delta_limit`` pages added or changed since the
 base). A story page that changed since the base (a refreshed card, a new related
@@ -107,9 +110,18 @@ def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "
     """Begin carrying out ``search`` for the build in ``folder`` (``previous``: the build it
     replaces); the story pages must be written. ``wait()`` on the result before publishing."""
     if search.kind == "full":
-        return Indexing(_pagefind(folder, folder / BASE, glob), None, folder)
+        bundle = shared_dir(folder) / f"{BASE}-{folder.name}"
+        bundle.parent.mkdir(exist_ok=True)
+        (folder / BASE).symlink_to(os.path.relpath(bundle, folder))
+        return Indexing(_pagefind(folder, bundle, glob), None, folder)
     assert previous is not None, "only a full index can start without a previous build"
-    _link_tree(previous / BASE, folder / BASE)
+    base = previous / BASE
+    if not base.is_dir():
+        raise SearchIndexError(f"the previous build has no search bundle at {base}")
+    if base.is_symlink():
+        (folder / BASE).symlink_to(os.readlink(base))  # the same shared bundle, same relative path
+    else:
+        _link_tree(base, folder / BASE)
     if search.kind == "reuse":
         if search.delta:
             _link_tree(previous / DELTA, folder / DELTA)
@@ -128,6 +140,11 @@ def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "
 def index(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "stories/*/index.html") -> None:
     """Carry out ``search`` and wait for it."""
     start(folder, previous, search, glob).wait()
+
+
+def shared_dir(folder: Path) -> Path:
+    """Where bundles shared by several builds live: beside the build folders."""
+    return folder.parent / "shared"
 
 
 def _link_tree(source: Path, target: Path) -> None:

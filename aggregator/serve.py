@@ -93,6 +93,8 @@ class Jobs:
                         stage(self.settings, store, self.clock)
                     except AggregatorError as error:  # one failing stage does not stop the instance
                         log.error("%s: %s", stage.__name__, error)
+                    except Exception:  # nor does a bug in one: the digest below still goes out on time
+                        log.exception("%s failed", stage.__name__)
                 self.runs["pipeline"] += 1
                 self._digest(store)
             finally:
@@ -112,7 +114,8 @@ class Jobs:
             if kv_get(store, marker) is None:
                 enqueue_digest(self.settings, store, week, self.clock())
                 kv_set(store, marker, str(self.clock()), self.clock())
-            deliver(self.settings, store, self.clock, self.sender_factory, issue=digest_issue(week))
+            deliver(self.settings, store, self.clock, self.sender_factory, issue=digest_issue(week),
+                    should_stop=self.stopping.is_set)
             self.runs["digest"] += 1
         except AggregatorError as error:
             log.error("digest %s: %s", week, error)
@@ -125,7 +128,7 @@ class Jobs:
 
         store = self._store()
         try:
-            deliver(self.settings, store, self.clock, self.sender_factory)
+            deliver(self.settings, store, self.clock, self.sender_factory, should_stop=self.stopping.is_set)
             self.runs["mail"] += 1
         except AggregatorError as error:
             log.error("mail: %s", error)

@@ -19,11 +19,13 @@ sync endpoints in a thread pool, and a connection is not shared between threads.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 from typing import Callable
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -39,6 +41,7 @@ from .templating import render
 
 CSP = "default-src 'none'; style-src 'self' {site}; img-src 'self' {site}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 MAX_FORM_BYTES = 16_384
+log = logging.getLogger("aggregator.web")
 
 Confirmations = Callable[[int], None]  # sends the confirmation email to a subscriber id (in a worker thread)
 
@@ -70,10 +73,16 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
             "Content-Security-Policy": CSP.format(site=origin), "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
 
-    async def form_data(request: Request) -> dict[str, list[str]]:
-        body = await request.body()
-        if len(body) > MAX_FORM_BYTES:
-            return {}
+    async def form_data(request: Request) -> dict[str, list[str]] | None:
+        """The form fields, or None for a body over MAX_FORM_BYTES (read no further than that)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+            return None
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                return None
         from urllib.parse import parse_qs
         try:
             return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=100)
@@ -82,9 +91,14 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
 
     async def subscribe(request: Request) -> Response:
         data = await form_data(request)
+        if data is None:
+            return page("Too large", "That request was larger than any subscription form.", status_code=413)
+        client = request.client.host if request.client else "unknown"
+        return await run_in_threadpool(subscribe_in_thread, data, client)  # SQLite may wait: not on the loop
+
+    def subscribe_in_thread(data: dict[str, list[str]], client: str) -> Response:
         now = clock()
         store = stores.get()
-        client = request.client.host if request.client else "unknown"
         check_inbox = ("Check your inbox", "If the address can receive our email, a message with a confirmation "
                        "link is on its way. Nothing is sent to you until you confirm.")
         if subs.count_events(store, f"subscribe-ip:{client}", now - timedelta(hours=1)) >= (
@@ -95,7 +109,8 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
             return page(*check_inbox)
         from .mail import normalize_address
         try:
-            address = normalize_address((data.get("email") or [""])[0].strip())
+            # one reader per mailbox: "John@" and "john@" are the same address everywhere in practice
+            address = normalize_address((data.get("email") or [""])[0].strip()).lower()
         except AggregatorError:
             return page("That address does not look right",
                         "Please go back and check it: one plain address such as name@example.org.", status_code=400)
@@ -145,9 +160,14 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
 
     async def preferences_post(request: Request) -> Response:
         data = await form_data(request)
+        if data is None:
+            return page("Too large", "That request was larger than any preferences form.", status_code=413)
+        return await run_in_threadpool(save_preferences, request.path_params["token"], data)
+
+    def save_preferences(token: str, data: dict[str, list[str]]) -> Response:
         now = clock()
         store = stores.get()
-        subscriber = subs.subscriber_for_token(store, request.path_params["token"], "manage", now)
+        subscriber = subs.subscriber_for_token(store, token, "manage", now)
         if subscriber is None or subscriber["status"] != "confirmed":
             return page("This link is not valid", "Use the link in your latest digest email.", status_code=404)
         form = _preferences_form(settings, store, subscriber)
@@ -163,7 +183,15 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         return JSONResponse({"ok": True})
 
     def status_json(request: Request) -> Response:
+        """Operators only: feed URLs, errors and spend are not for the public internet."""
+        client = request.client.host if request.client else ""
+        if client not in ("127.0.0.1", "::1", "localhost"):
+            return JSONResponse({"error": "status is only answered on the loopback interface"}, 403)
         return JSONResponse(status() if status else {})
+
+    async def unavailable(request: Request, error: Exception) -> Response:
+        log.error("%s %s: %s", request.method, request.url.path, error)
+        return page("Temporarily unavailable", "Please try again in a minute.", status_code=503)
 
     base = "/" + public.split("/", 3)[3] if public.count("/") >= 3 else "/"
     routes = [
@@ -179,7 +207,7 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
     ]
     if serve_site:
         routes.append(Mount("/", app=_SiteFiles(settings.output_dir)))
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={AggregatorError: unavailable})
 
 
 class _SiteFiles:

@@ -64,7 +64,7 @@ def test_subscribe_answers_the_same_for_new_pending_confirmed_and_honeypot(web):
     first = client.post("/subscribe", data={"email": "Reader@Example.org", "website": ""})
     assert first.status_code == 200 and "Check your inbox" in first.text
     _wait_for(lambda: sent)
-    reader = subs.by_address(store, "Reader@example.org")
+    reader = subs.by_address(store, "reader@example.org")
     assert reader["status"] == "pending" and sent == [reader["id"]]
     again = client.post("/subscribe", data={"email": "Reader@Example.org"})
     subs.confirm(store, reader["id"], clock())
@@ -83,6 +83,21 @@ def test_a_hundred_requests_for_one_address_send_at_most_the_configured_confirma
     _wait_for(lambda: len(sent) >= settings.email.confirmations_per_address_per_day)
     time.sleep(0.3)
     assert len(sent) == settings.email.confirmations_per_address_per_day == 3
+
+
+def test_letter_case_does_not_make_a_second_reader_or_more_confirmations(web):
+    client, store, _, sent, _ = web
+    for variant in ("victim@example.org", "Victim@example.org", "VICTIM@Example.ORG", "vIcTiM@example.org"):
+        client.post("/subscribe", data={"email": variant})
+    time.sleep(0.3)
+    assert store.scalar("select count(*) from subscribers") == 1 and len(sent) == 3
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(web):
+    client, store, _, sent, _ = web
+    answer = client.post("/subscribe", content=b"email=a%40example.org&pad=" + b"x" * 200_000,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413 and store.scalar("select count(*) from subscribers") == 0 and not sent
 
 
 def test_hostile_addresses_get_a_plain_error_and_nothing_is_stored(web):

@@ -157,7 +157,8 @@ def message_id_domain(settings: Settings) -> str:
 
 
 def deliver(settings: Settings, store: Store, clock: Clock, sender_factory: SenderFactory | None = None, *,
-            issue: str | None = None, on_outcome: Callable[[Outcome], None] | None = None) -> DeliveryReport:
+            issue: str | None = None, on_outcome: Callable[[Outcome], None] | None = None,
+            should_stop: Callable[[], bool] | None = None) -> DeliveryReport:
     """Send every due row (of ``issue``, or of every issue) and report what became of each.
 
     First, rows whose claiming process died become 'unknown' (reported, never resent).
@@ -165,7 +166,8 @@ def deliver(settings: Settings, store: Store, clock: Clock, sender_factory: Send
     connection opens only when something is due. Raises MailError before claiming
     anything when [email], [web] public_url or the From address cannot work; a setup
     problem met later (login refused on a reconnect, the server gone) ends the run
-    with ``report.stopped`` set and the rest still queued.
+    with ``report.stopped`` set and the rest still queued, as does ``should_stop()``
+    turning true (checked before each claim: `serve` stopping on SIGTERM).
     """
     email = require_email(settings)
     links = _Links(settings)
@@ -181,6 +183,9 @@ def deliver(settings: Settings, store: Store, clock: Clock, sender_factory: Send
             # everything slow happens before the claim, so a kill while it runs leaves no 'sending' row:
             # the throttle's wait, and building the week's digest (composing one copy takes milliseconds)
             sender.pace()
+            if should_stop is not None and should_stop():  # SIGTERM: the rest stays queued for the next start
+                report.stopped = "stopped on request"
+                break
             upcoming = _next_issue(store, clock(), issue)
             if upcoming is None:
                 break

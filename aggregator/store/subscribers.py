@@ -74,15 +74,15 @@ def add_pending(store: Store, address: str, now: datetime) -> dict:
 
 def confirm(store: Store, subscriber_id: int, now: datetime) -> None:
     """Idempotent: confirming twice keeps the first confirmation time."""
-    with store.write() as db:
-        db.execute("update subscribers set status = 'confirmed', confirmed_at = coalesce(confirmed_at, ?) "
-                   "where id = ? and status in ('pending', 'confirmed')", (iso(now), subscriber_id))
+    with store.write() as db:  # a re-subscription's confirmation is the consent on record
+        db.execute("update subscribers set confirmed_at = case when status = 'pending' then ? else confirmed_at end, "
+                   "status = 'confirmed' where id = ? and status in ('pending', 'confirmed')", (iso(now), subscriber_id))
 
 
 def unsubscribe(store: Store, subscriber_id: int, now: datetime) -> None:
     with store.write() as db:
         db.execute("update subscribers set status = 'unsubscribed', unsubscribed_at = ? "
-                   "where id = ? and status != 'unsubscribed'", (iso(now), subscriber_id))
+                   "where id = ? and status in ('pending', 'confirmed')", (iso(now), subscriber_id))  # bounced stays
 
 
 def mark_bounced(store: Store, subscriber_id: int, reason: str, now: datetime) -> None:

@@ -201,11 +201,16 @@ class MailConnectionError(TemporaryMailError):
 
 
 class PermanentMailError(MailError):
-    """A 5xx reply about this recipient or this message: sending it again cannot help."""
+    """A 5xx reply about this recipient or this message: sending it again cannot help.
 
-    def __init__(self, message: str, code: int | None = None):
+    ``mailbox`` says whether the reply is about the address (a refused RCPT that is not a
+    policy 5.7.x answer): only then is the reader bounced and suppressed. A rejected
+    message (DMARC, content, policy) says nothing about the mailbox."""
+
+    def __init__(self, message: str, code: int | None = None, *, mailbox: bool = True):
         super().__init__(message)
         self.code = code
+        self.mailbox = mailbox
 
 
 class UncertainDeliveryError(MailError):

@@ -218,6 +218,8 @@ def test_4xx_replies_give_up_after_max_attempts(data, smtp):
 
 
 def test_a_5xx_bounces_the_address_and_suppresses_it_from_later_issues(data, smtp):
+    """A refused mailbox (5.1.1 at RCPT) bounces the reader; a refused *message* (a 5.7.1 policy
+    answer after DATA, as for a DMARC failure) fails that email but does not suppress anyone."""
     settings, store = data
     settings = with_email(settings, smtp.port)
     for address in ("gone@example.com", "spam@example.com", "fine@example.com"):
@@ -227,17 +229,17 @@ def test_a_5xx_bounces_the_address_and_suppresses_it_from_later_issues(data, smt
     clock = FakeClock(NOW)
     enqueue_digest(settings, store, WEEK, NOW)
     report = deliver(settings, store, clock, factory(settings))
-    assert (report.sent, report.bounced, report.ok) == (1, 2, True)
-    assert states(store) == {"gone@example.com": "bounced", "spam@example.com": "bounced", "fine@example.com": "sent"}
+    assert (report.sent, report.bounced, report.failed) == (1, 1, 1) and not report.ok
+    assert states(store) == {"gone@example.com": "bounced", "spam@example.com": "failed", "fine@example.com": "sent"}
     gone, spam = subs.by_address(store, "gone@example.com"), subs.by_address(store, "spam@example.com")
-    assert gone["status"] == spam["status"] == "bounced"
-    assert "550 5.1.1 No such user" in gone["bounce_reason"] and "554" in spam["bounce_reason"]
+    assert gone["status"] == "bounced" and spam["status"] == "confirmed"
+    assert "550 5.1.1 No such user" in gone["bounce_reason"]
 
     clock.advance(days=7)
-    assert enqueue_digest(settings, store, "2026-W48", clock()) == 1  # the bounced are not queued again
-    assert deliver(settings, store, clock, factory(settings)).sent == 1
-    assert smtp.handler.recipients() == ["fine@example.com", "fine@example.com"]
-    assert subs.add_pending(store, "gone@example.com", clock())["status"] == "bounced"  # and stay suppressed
+    assert enqueue_digest(settings, store, "2026-W48", clock()) == 2  # the bounced one is not queued again
+    assert deliver(settings, store, clock, factory(settings)).sent == 2
+    assert smtp.handler.recipients() == ["fine@example.com", "spam@example.com", "fine@example.com"]
+    assert subs.add_pending(store, "gone@example.com", clock())["status"] == "bounced"  # and stays suppressed
 
 
 def test_an_unsubscribe_before_or_during_the_send_is_honoured(data, smtp):

@@ -32,14 +32,14 @@ def state_after(error: BaseException, attempts: int, max_attempts: int) -> str:
     """The row's state after a failed try (``attempts`` counts this one), from what the failure means.
 
     A 4xx or a drop before the end of DATA is retried until ``max_attempts`` tries were
-    made; a 5xx bounces; an unanswered DATA is 'unknown' (the server may have the
+    made; a 5xx refusing the mailbox bounces (one refusing the message fails it); an unanswered DATA is 'unknown' (the server may have the
     message); anything else about this one email (an address we will not send to, a
     server without SMTPUTF8 for a non-ASCII address) fails it.
     """
     if isinstance(error, TemporaryMailError):
         return "failed" if attempts >= max_attempts else "retry"
-    if isinstance(error, PermanentMailError):
-        return "bounced"
+    if isinstance(error, PermanentMailError):  # a refused mailbox bounces; a refused message just fails
+        return "bounced" if error.mailbox else "failed"
     if isinstance(error, UncertainDeliveryError):
         return "unknown"
     return "failed"

@@ -265,7 +265,10 @@ class SmtpSender:
             self._reset(conn)
         if sender and code >= 500:
             raise MailSetupError(text + ": the server refuses our sender; check [email] from and the login")
-        raise _by_code(code, text)
+        error = _by_code(code, text)
+        if isinstance(error, PermanentMailError):  # about the mailbox only at RCPT, and never a policy 5.7.x
+            error.mailbox = stage.startswith("RCPT") and not re.search(r"\b5\.7\.\d", text)
+        raise error
 
     def _reset(self, conn: smtplib.SMTP) -> None:
         try:

@@ -22,7 +22,6 @@ import os
 import signal
 import threading
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 

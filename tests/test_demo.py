@@ -70,6 +70,12 @@ def test_the_demo_serves_its_site_with_working_subscriptions(tmp_path, browser):
             assert "30-second TL;DR" in page.content()
             shot(page, "demo-story.png")
             page.goto(site)
+            follow(page, page.locator("nav a", has_text="This week"))
+            assert "The week in numbers" in page.content()
+            page.goto(site + "search/?q=Calder")  # Pagefind through serve (its bundle is a shared symlink)
+            page.wait_for_selector(".pagefind-ui__result-link", timeout=10_000)
+            assert "Port Calder" in page.locator(".pagefind-ui__result-link").first.inner_text()
+            page.goto(site)
             page.fill("#subscribe-email", "demo-reader@example.org")
             with page.expect_navigation():
                 page.click("form.subscribe button[type=submit]")

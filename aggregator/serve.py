@@ -20,6 +20,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,8 +164,13 @@ def serve(settings: Settings, clock: Clock, *, host: str | None = None, port: in
         jobs = Jobs(settings, clock, stopping, sender_factory)
         app = create_app(settings, clock, _confirmations(settings, clock, sender_factory),
                          status=lambda: _status(settings, clock))
-        server = uvicorn.Server(uvicorn.Config(app, host=host or settings.web.host, port=port or settings.web.port,
-                                               log_level="warning", lifespan="off", access_log=False))
+        address = (host or settings.web.host, port or settings.web.port)
+        try:  # bound before anything starts: a taken port stops us with one line, before any job runs
+            listener = socket.create_server(address)
+        except OSError as error:
+            raise ServeError(f"cannot listen on {address[0]}:{address[1]}: {error.strerror or error} "
+                             "(is another program using the port? set [web] port or --port)") from None
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
         scheduler = build_scheduler(settings, jobs, clock())
         # uvicorn catches SIGTERM/SIGINT while it runs and raises them again when it has
         # stopped: these handlers make that second delivery a no-op, so the scheduler's
@@ -174,11 +180,9 @@ def serve(settings: Settings, clock: Clock, *, host: str | None = None, port: in
         try:
             if on_started:
                 threading.Thread(target=_when_started, args=(server, on_started), daemon=True).start()
-            server.run()
-            if not server.started:
-                raise ServeError(f"could not listen on {host or settings.web.host}:{port or settings.web.port} "
-                                 "(is the port in use?)")
+            server.run(sockets=[listener])
         finally:
+            listener.close()
             stopping.set()
             scheduler.shutdown(wait=True)
             for sig, handler in previous.items():

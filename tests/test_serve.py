@@ -170,3 +170,15 @@ messages_per_second = 50
     monday = week_bounds(due_digest_week(now, parse_weekly("mon 08:00"), "UTC"), "UTC")[0]
     assert all(f"{monday.day} {monday:%B}" in m.message["Subject"] for m in smtp.handler.received)
 
+
+
+def test_a_port_in_use_stops_serve_with_one_line_before_any_job_runs(instance):
+    config, port = instance
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        server = aggregator(config, "serve")
+        out, err = finish(server, 60)
+    assert server.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
+    with sqlite3.connect(config.parent / "served.db") as db:
+        assert db.execute("select count(*) from runs").fetchone()[0] == 0

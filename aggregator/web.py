@@ -226,10 +226,16 @@ class _SiteFiles:
         await self.files(scope, receive, send)
 
 
+PREFERENCE_TOPICS = 60
+
+
 def _preferences_form(settings: Settings, store: Store, subscriber: dict) -> dict:
-    topics = sorted({row["topic"] for row in store.query(
-        "select distinct j.value as topic from cards c, json_each(c.card_json, '$.topics') j "
-        )} | set(subscriber["topics"]))
+    """The most common card topics (LLM topics are free text: the list is capped) and, always,
+    the reader's own choices, so saving the form never drops one."""
+    common = [row["topic"] for row in store.query(
+        "select j.value as topic from cards c, json_each(c.card_json, '$.topics') j "
+        "where j.type = 'text' group by j.value order by count(*) desc, j.value limit ?", (PREFERENCE_TOPICS,))]
+    topics = sorted(set(common) | set(subscriber["topics"]))
     frequencies = [("weekly", "Weekly")] + ([("daily", "Daily")] if settings.email and settings.email.daily else [])
     return {"action": "", "button": "Save", "frequencies": frequencies, "frequency": subscriber["frequency"],
-            "topics": topics[:60], "chosen": set(subscriber["topics"])}
+            "topics": topics, "chosen": set(subscriber["topics"])}

@@ -157,3 +157,15 @@ def test_client_rate_limit_and_health(make_settings, tmp_path):
         clock.advance(hours=1, seconds=1)
         assert client.post("/subscribe", data={"email": "later@example.org"}).status_code == 200
         assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_a_readers_own_topics_stay_on_the_preferences_form_and_survive_a_save(web):
+    client, store, clock, _, _ = web
+    reader = subs.add_pending(store, "reader@example.org", clock())
+    subs.confirm(store, reader["id"], clock())
+    subs.set_preferences(store, reader["id"], "weekly", ["zzz rare topic"])
+    manage = subs.new_token(store, reader["id"], "manage", clock())
+    form = client.get(f"/preferences/{manage}").text
+    assert 'value="zzz rare topic" checked' in form
+    client.post(f"/preferences/{manage}", data={"frequency": "weekly", "topics": ["zzz rare topic"]})
+    assert subs.by_id(store, reader["id"])["topics"] == ["zzz rare topic"]

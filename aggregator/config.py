@@ -139,14 +139,6 @@ class EmailSettings(_Section):
     max_attempts: int = Field(5, ge=1, le=50)  # 4xx answers are retried with backoff this many times
     confirmations_per_address_per_day: int = Field(3, ge=1, le=100)
     subscribes_per_client_per_hour: int = Field(20, ge=1, le=10_000)
-    daily: bool = False  # offer a daily digest besides the weekly one (not available yet)
-
-    @field_validator("daily")
-    @classmethod
-    def _no_daily_yet(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("the daily digest is not available yet: leave `daily` out (readers get the weekly one)")
-        return value
 
 
 class WebSettings(_Section):

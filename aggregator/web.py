@@ -156,7 +156,7 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         subscriber = subs.subscriber_for_token(store, request.path_params["token"], "manage", now)
         if subscriber is None or subscriber["status"] != "confirmed":
             return page("This link is not valid", "Use the link in your latest digest email.", status_code=404)
-        return page("Your preferences", form=_preferences_form(settings, store, subscriber))
+        return page("Your preferences", form=_preferences_form(store, subscriber))
 
     async def preferences_post(request: Request) -> Response:
         data = await form_data(request)
@@ -170,13 +170,11 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         subscriber = subs.subscriber_for_token(store, token, "manage", now)
         if subscriber is None or subscriber["status"] != "confirmed":
             return page("This link is not valid", "Use the link in your latest digest email.", status_code=404)
-        form = _preferences_form(settings, store, subscriber)
-        frequency = (data.get("frequency") or ["weekly"])[0]
-        frequency = frequency if frequency in dict(form["frequencies"]) else "weekly"
+        form = _preferences_form(store, subscriber)
         topics = [t for t in data.get("topics", []) if t in form["topics"]]
-        subs.set_preferences(store, subscriber["id"], frequency, topics)
+        subs.set_preferences(store, subscriber["id"], "weekly", topics)  # the only digest there is, so far
         subscriber = subs.by_id(store, subscriber["id"])
-        return page("Preferences saved", form=_preferences_form(settings, store, subscriber))
+        return page("Preferences saved", form=_preferences_form(store, subscriber))
 
     def healthz(request: Request) -> Response:
         stores.get().scalar("select 1")
@@ -229,13 +227,11 @@ class _SiteFiles:
 PREFERENCE_TOPICS = 60
 
 
-def _preferences_form(settings: Settings, store: Store, subscriber: dict) -> dict:
+def _preferences_form(store: Store, subscriber: dict) -> dict:
     """The most common card topics (LLM topics are free text: the list is capped) and, always,
     the reader's own choices, so saving the form never drops one."""
     common = [row["topic"] for row in store.query(
         "select j.value as topic from cards c, json_each(c.card_json, '$.topics') j "
         "where j.type = 'text' group by j.value order by count(*) desc, j.value limit ?", (PREFERENCE_TOPICS,))]
     topics = sorted(set(common) | set(subscriber["topics"]))
-    frequencies = [("weekly", "Weekly")] + ([("daily", "Daily")] if settings.email and settings.email.daily else [])
-    return {"action": "", "button": "Save", "frequencies": frequencies, "frequency": subscriber["frequency"],
-            "topics": topics, "chosen": set(subscriber["topics"])}
+    return {"action": "", "button": "Save", "topics": topics, "chosen": set(subscriber["topics"])}

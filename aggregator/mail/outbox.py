@@ -40,6 +40,7 @@ from ..clock import Clock, iso
 from ..config import EmailSettings, Settings
 from ..errors import InvalidAddressError, MailError
 from ..store import Store
+from ..store import outbox as rows
 from ..store import subscribers as subs
 from .compose import compose
 from .confirm import compose_confirmation
@@ -105,30 +106,16 @@ class DeliveryReport:
 # -- enqueueing ------------------------------------------------------------------------------
 
 def enqueue_digest(settings: Settings, store: Store, week: str, now: datetime) -> int:
-    """Queue ``week``'s digest for every confirmed subscriber who has no row for it yet; return how many.
-
-    Weekly subscribers only when the daily digest is on; when it is off, everyone
-    confirmed gets the weekly one (a daily choice left from before must not mean no mail).
-    """
+    """Queue ``week``'s digest for every confirmed subscriber who has no row for it yet; return how many."""
     issue = digest_issue(week)
-    daily = bool(settings.email and settings.email.daily)
-    added = 0
     with store.write() as db:
-        for subscriber in subs.confirmed(store, "weekly" if daily else None):
-            added += _insert(db, issue, subscriber, now)
-    return added
+        return sum(rows.insert(db, issue, subscriber, now) for subscriber in subs.confirmed(store))
 
 
 def enqueue(store: Store, issue: str, subscriber: dict, now: datetime) -> bool:
     """Queue one email; False when this subscriber already has a row for ``issue``."""
     with store.write() as db:
-        return bool(_insert(db, issue, subscriber, now))
-
-
-def _insert(db, issue: str, subscriber: dict, now: datetime) -> int:
-    cursor = db.execute("insert or ignore into outbox (issue, subscriber_id, address, state, attempts, created_at) "
-                        "values (?, ?, ?, 'queued', 0, ?)", (issue, subscriber["id"], subscriber["address"], iso(now)))
-    return cursor.rowcount
+        return bool(rows.insert(db, issue, subscriber, now))
 
 
 # -- delivering ------------------------------------------------------------------------------
@@ -186,7 +173,7 @@ def deliver(settings: Settings, store: Store, clock: Clock, sender_factory: Send
             if should_stop is not None and should_stop():  # SIGTERM: the rest stays queued for the next start
                 report.stopped = "stopped on request"
                 break
-            upcoming = _next_issue(store, clock(), issue)
+            upcoming = rows.next_issue(store, clock(), issue)
             if upcoming is None:
                 break
             try:
@@ -194,7 +181,7 @@ def deliver(settings: Settings, store: Store, clock: Clock, sender_factory: Send
             except MailError as exc:  # [site] base_url unusable, a malformed week: no copy could be composed
                 report.stopped = str(exc)
                 break
-            claimed = _claim(store, clock(), issue)
+            claimed = rows.claim(store, clock(), issue, ":".join(map(str, claimant())), ELIGIBLE)
             if claimed is None:
                 break
             row, status = claimed
@@ -240,14 +227,14 @@ def _send_one(settings: Settings, store: Store, email: EmailSettings, row: dict,
     except (InvalidAddressError, _Unsendable) as exc:
         return _finish(store, row, "failed", now, error=str(exc))
     except BaseException as exc:
-        _release(store, row)
+        rows.release(store, row)
         if isinstance(exc, MailError):  # [site] base_url, [web] public_url: no other copy would compose either
             raise _Stop(str(exc)) from None
         raise
     try:
         connection = sender.get()
     except BaseException as exc:
-        _release(store, row)
+        rows.release(store, row)
         if isinstance(exc, MailError):
             raise _Stop(str(exc)) from None
         raise
@@ -255,7 +242,7 @@ def _send_one(settings: Settings, store: Store, email: EmailSettings, row: dict,
         message_id = connection.send(message)
     except MailError as exc:
         if stops_the_run(exc):
-            _release(store, row)
+            rows.release(store, row)
             raise _Stop(str(exc)) from None
         return _failed(store, email, row, exc, now)
     except BaseException as exc:  # a bug or an interrupt mid-send: the message may be out
@@ -291,38 +278,16 @@ def _outcome(row: dict, state: str, error: str | None = None, **extra) -> Outcom
 
 def _recover(store: Store, now: datetime, email: EmailSettings, issue: str | None) -> list[Outcome]:
     host, pid = claimant()
-    sql, params = "select * from outbox where state = 'sending'", []
-    if issue:
-        sql, params = sql + " and issue = ?", [issue]
     found = []
-    for row in store.query(sql, tuple(params)):
+    for row in rows.claims_in_flight(store, issue):
         if not claim_is_orphaned(row["claimed_by"], row["claimed_at"], now, stale_after(email), host=host, pid=pid,
                                  alive=process_alive):
             continue
         error = (f"the sender ({row['claimed_by'] or 'unknown process'}) stopped after claiming this email at "
                  f"{row['claimed_at']}; it may or may not have been sent, so it is not sent again")
-        with store.write() as db:
-            changed = db.execute("update outbox set state = 'unknown', error = ? where id = ? and state = 'sending' "
-                                 "and claimed_by is ?", (error, row["id"], row["claimed_by"])).rowcount
-        if changed:
+        if rows.mark_unknown(store, row, error):
             found.append(_outcome(row, "unknown", error))
     return found
-
-
-def _due(issue: str | None, now: datetime) -> tuple[str, tuple]:
-    sql = ("select o.*, s.status as subscriber_status from outbox o left join subscribers s on s.id = o.subscriber_id "
-           "where o.state in ('queued', 'retry') and (o.next_attempt_at is null or o.next_attempt_at <= ?)")
-    params: tuple = (iso(now),)
-    if issue:
-        sql, params = sql + " and o.issue = ?", params + (issue,)
-    return sql, params
-
-
-def _next_issue(store: Store, now: datetime, issue: str | None) -> str | None:
-    """The issue of the row :func:`_claim` would take next (a read: it claims nothing)."""
-    sql, params = _due(issue, now)
-    rows = store.query(sql + " order by o.id limit 1", params)
-    return rows[0]["issue"] if rows else None
 
 
 def _digest_of(settings: Settings, store: Store, issue: str, now: datetime, digests: dict[str, Digest]) -> None:
@@ -332,43 +297,9 @@ def _digest_of(settings: Settings, store: Store, issue: str, now: datetime, dige
         digests[issue] = digest_for_week(settings, store, week, now)
 
 
-def _claim(store: Store, now: datetime, issue: str | None) -> tuple[dict, str] | None:
-    """The next due row, claimed ('sending') in one write transaction; or skipped when its reader left."""
-    host, pid = claimant()
-    sql, params = _due(issue, now)
-    with store.write() as db:
-        cursor = db.execute(sql + " order by o.id limit 1", params)
-        found = cursor.fetchone()
-        if found is None:
-            return None
-        row = dict(zip([c[0] for c in cursor.description], found))
-        wanted = ELIGIBLE.get(row["issue"].partition(":")[0])
-        status = row["subscriber_status"] or "gone"
-        if wanted is not None and status != wanted:
-            db.execute("update outbox set state = 'skipped', error = ? where id = ?",
-                       (f"the subscriber is {status}", row["id"]))
-            return row, status
-        db.execute("update outbox set state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1 "
-                   "where id = ?", (iso(now), f"{host}:{pid}", row["id"]))
-        row["attempts"] += 1
-        row["previous_state"] = row["state"]
-        return row, "claimed"
-
-
-def _release(store: Store, row: dict) -> None:
-    """Put a claimed row back as it was: nothing was handed to the server."""
-    with store.write() as db:
-        db.execute("update outbox set state = ?, attempts = attempts - 1, claimed_by = null where id = ? "
-                   "and state = 'sending'", (row["previous_state"], row["id"]))
-
-
 def _finish(store: Store, row: dict, state: str, now: datetime, *, error: str | None = None,
             message_id: str | None = None, next_attempt_at: datetime | None = None) -> Outcome:
-    with store.write() as db:
-        db.execute("update outbox set state = ?, error = ?, message_id = coalesce(?, message_id), "
-                   "sent_at = ?, next_attempt_at = ? where id = ? and state in ('sending', 'unknown')",
-                   (state, error, message_id, iso(now) if state == "sent" else None, iso(next_attempt_at),
-                    row["id"]))
+    rows.finish(store, row, state, now, error=error, message_id=message_id, next_attempt_at=next_attempt_at)
     return _outcome(row, state, error, message_id=message_id, next_attempt_at=iso(next_attempt_at))
 
 

@@ -97,11 +97,8 @@ def set_preferences(store: Store, subscriber_id: int, frequency: str, topics: li
                    (frequency, json.dumps(sorted(set(topics))), subscriber_id))
 
 
-def confirmed(store: Store, frequency: str | None = None) -> list[dict]:
-    sql, params = "select * from subscribers where status = 'confirmed'", ()
-    if frequency:
-        sql, params = sql + " and frequency = ?", (frequency,)
-    return [_row(r) for r in store.query(sql + " order by id", params)]
+def confirmed(store: Store) -> list[dict]:
+    return [_row(r) for r in store.query("select * from subscribers where status = 'confirmed' order by id")]
 
 
 def count_events(store: Store, key: str, since: datetime) -> int:

@@ -1,0 +1,89 @@
+"""The outbox table's state changes: queue, claim, release, finish, and orphaned claims.
+
+Each change is one write transaction guarded by the state it expects, so two senders
+(`digest send` and the web app's confirmations) can never both claim a row, and a
+late writer cannot overwrite what another decided. What the states mean, and the
+crash rule, are described in :mod:`aggregator.mail.outbox`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..clock import iso
+from .db import Store
+
+
+def insert(db, issue: str, subscriber: dict, now: datetime) -> int:
+    """Queue one email in an open transaction; 0 when the subscriber already has a row for ``issue``."""
+    cursor = db.execute("insert or ignore into outbox (issue, subscriber_id, address, state, attempts, created_at) "
+                        "values (?, ?, ?, 'queued', 0, ?)", (issue, subscriber["id"], subscriber["address"], iso(now)))
+    return cursor.rowcount
+
+
+def claims_in_flight(store: Store, issue: str | None) -> list[dict]:
+    sql, params = "select * from outbox where state = 'sending'", ()
+    if issue:
+        sql, params = sql + " and issue = ?", (issue,)
+    return store.query(sql, params)
+
+
+def mark_unknown(store: Store, row: dict, error: str) -> bool:
+    """Turn an orphaned claim into 'unknown'; False when someone else settled it first."""
+    with store.write() as db:
+        return bool(db.execute("update outbox set state = 'unknown', error = ? where id = ? and state = 'sending' "
+                               "and claimed_by is ?", (error, row["id"], row["claimed_by"])).rowcount)
+
+
+def _due(issue: str | None, now: datetime) -> tuple[str, tuple]:
+    sql = ("select o.*, s.status as subscriber_status from outbox o left join subscribers s on s.id = o.subscriber_id "
+           "where o.state in ('queued', 'retry') and (o.next_attempt_at is null or o.next_attempt_at <= ?)")
+    params: tuple = (iso(now),)
+    if issue:
+        sql, params = sql + " and o.issue = ?", params + (issue,)
+    return sql + " order by o.id limit 1", params
+
+
+def next_issue(store: Store, now: datetime, issue: str | None) -> str | None:
+    """The issue of the row :func:`claim` would take next (a read: it claims nothing)."""
+    rows = store.query(*_due(issue, now))
+    return rows[0]["issue"] if rows else None
+
+
+def claim(store: Store, now: datetime, issue: str | None, claimed_by: str,
+          eligible: dict[str, str]) -> tuple[dict, str] | None:
+    """The next due row, claimed ('sending') in one write transaction; or skipped, with the
+    subscriber's status, when it is not the one ``eligible`` names for the issue's kind."""
+    with store.write() as db:
+        cursor = db.execute(*_due(issue, now))
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        row = dict(zip([c[0] for c in cursor.description], found))
+        wanted = eligible.get(row["issue"].partition(":")[0])
+        status = row["subscriber_status"] or "gone"
+        if wanted is not None and status != wanted:
+            db.execute("update outbox set state = 'skipped', error = ? where id = ?",
+                       (f"the subscriber is {status}", row["id"]))
+            return row, status
+        db.execute("update outbox set state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1 "
+                   "where id = ?", (iso(now), claimed_by, row["id"]))
+        row["attempts"] += 1
+        row["previous_state"] = row["state"]
+        return row, "claimed"
+
+
+def release(store: Store, row: dict) -> None:
+    """Put a claimed row back as it was: nothing was handed to the server."""
+    with store.write() as db:
+        db.execute("update outbox set state = ?, attempts = attempts - 1, claimed_by = null where id = ? "
+                   "and state = 'sending'", (row["previous_state"], row["id"]))
+
+
+def finish(store: Store, row: dict, state: str, now: datetime, *, error: str | None = None,
+           message_id: str | None = None, next_attempt_at: datetime | None = None) -> None:
+    with store.write() as db:
+        db.execute("update outbox set state = ?, error = ?, message_id = coalesce(?, message_id), "
+                   "sent_at = ?, next_attempt_at = ? where id = ? and state in ('sending', 'unknown')",
+                   (state, error, message_id, iso(now) if state == "sent" else None, iso(next_attempt_at),
+                    row["id"]))

@@ -94,3 +94,24 @@ def browser():
     yield chromium
     chromium.close()
     playwright.stop()
+
+
+# -- mail (tests/mail_helpers.py): shared by test_mail_send, test_mail_smtp and test_mail_policy
+
+@pytest.fixture
+def smtp():
+    """A recording SMTP server on 127.0.0.1 (tests/smtpserver.py), for one test."""
+    from smtpserver import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def data(demo_pipeline, tmp_path):
+    """(settings, store) on a private copy of the demo database, with base_url https://news.example.org/."""
+    from site_helpers import site_from
+
+    settings, store = site_from(demo_pipeline, tmp_path / "site", base_url="https://news.example.org/")
+    yield settings, store
+    store.close()

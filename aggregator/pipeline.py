@@ -43,13 +43,8 @@ class ClusterReport:
 
 
 def _summary(report) -> dict:
-    if hasattr(report, "as_dict"):
-        data = report.as_dict()
-    elif hasattr(report, "__dict__"):
-        data = dict(report.__dict__)
-    else:
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, (int, float, str, bool)) or v is None}
+    """A stage report's counts, for the runs log (its per-item outcomes stay out)."""
+    return {k: v for k, v in report.as_dict().items() if isinstance(v, (int, float, str, bool)) or v is None}
 
 
 def logged(stage: str):
@@ -170,5 +165,5 @@ def run_once(settings: Settings, store: Store, clock: Clock, *,
         if on_stage:
             on_stage(name)
         report = functions[name](settings, store, clock)
-        results[name] = report.as_dict() if hasattr(report, "as_dict") else dict(report.__dict__)
+        results[name] = report.as_dict()
     return results

@@ -203,7 +203,7 @@ def build(app: App, full: bool, as_json: bool) -> None:
     """Render the static site into [site] output_dir, atomically; unchanged pages are reused."""
     report = run_build(app.settings, app.store, app.clock, full=full)
     if as_json:
-        emit_json(report.__dict__)
+        emit_json(report.as_dict())
         return
     click.echo(f"built {report.pages} pages for {report.stories} stories into {report.output}: "
                f"{report.rendered} rendered, {report.reused} unchanged; search index {report.search} "

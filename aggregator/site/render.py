@@ -28,7 +28,7 @@ import json
 import re
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
@@ -42,7 +42,7 @@ from ..summarize.card import AUDIENCES
 from ..templating import TEMPLATES
 from . import outputs, search
 from .publish import current_build, new_build, sidecar
-from .recap import WeekNumbers, build_recap, reading_minutes_saved, week_stories
+from .recap import WeekNumbers, build_recap, reading_minutes_saved
 from .writer import SiteWriter, read_manifest, write_manifest
 
 HOME_STORIES = 200
@@ -59,6 +59,9 @@ class BuildReport:
     search: str = ""  # full | delta | reuse | off, and why
     search_seconds: float = 0.0
     output: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def _long_date(day) -> str:
@@ -286,4 +289,4 @@ def week_numbers(store: Store, week: str, settings: Settings) -> WeekNumbers:
     )
 
 
-__all__ = ["BuildReport", "build_site", "week_numbers", "week_stories"]
+__all__ = ["BuildReport", "build_site", "week_numbers"]

@@ -137,11 +137,6 @@ def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "
         raise
 
 
-def index(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "stories/*/index.html") -> None:
-    """Carry out ``search`` and wait for it."""
-    start(folder, previous, search, glob).wait()
-
-
 def shared_dir(folder: Path) -> Path:
     """Where bundles shared by several builds live: beside the build folders."""
     return folder.parent / "shared"

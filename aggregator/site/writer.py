@@ -74,7 +74,6 @@ class SiteWriter:
         self.fingerprints: dict[str, str] = {}
         self.rendered = 0
         self.reused = 0
-        self.changed: list[str] = []  # relative file names rendered anew (the search index needs them)
 
     def page(self, path: str, template: str, **context) -> None:
         if not SAFE_PATH.match(path):
@@ -117,7 +116,6 @@ class SiteWriter:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         self.rendered += 1
-        self.changed.append(name)
 
     @property
     def pages(self) -> int:

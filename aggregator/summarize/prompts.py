@@ -38,9 +38,14 @@ class Prompt:
 
 
 @lru_cache(maxsize=None)
+def template_version(family: str, files: tuple[str, ...]) -> str:
+    """``family-<hash of the files>``: editing a template without renaming it still changes the version."""
+    digest = hashlib.sha256("\0".join(source(f) for f in files).encode()).hexdigest()[:8]
+    return f"{family}-{digest}"
+
+
 def prompt_version() -> str:
-    digest = hashlib.sha256("\0".join(source(f) for f in FILES).encode()).hexdigest()[:8]
-    return f"{FAMILY}-{digest}"
+    return template_version(FAMILY, FILES)
 
 
 def versioned(max_input_tokens: int) -> str:
@@ -79,7 +84,7 @@ def _defuse(text: str) -> str:
     return _MARKERISH.sub("<< <", text)
 
 
-def _defuse_line(text: str) -> str:
+def defuse_line(text: str) -> str:
     """Metadata stays on its one line."""
     return _defuse(" ".join(text.split()))
 
@@ -91,8 +96,8 @@ def card_prompt(*, title: str, publisher: str, published: str, text: str, max_in
     begin, end = f"<<<ARTICLE {nonce}>>>", f"<<<END ARTICLE {nonce}>>>"
     system = render(FILES[0], begin=begin, end=end, audiences=AUDIENCES)
     user = render(FILES[1], begin=begin, end=end, article=article, trimmed=trimmed,
-                  title=_defuse_line(title), publisher=_defuse_line(publisher),
-                  published=_defuse_line(published))
+                  title=defuse_line(title), publisher=defuse_line(publisher),
+                  published=defuse_line(published))
     return Prompt(
         name="card",
         version=versioned(max_input_tokens),

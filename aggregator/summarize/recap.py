@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,9 +27,10 @@ from ..clock import Clock, iso_week, week_bounds
 from ..config import Settings
 from ..errors import LLMError
 from ..store import Store
-from ..templating import render, source
+from ..templating import render
 from .facts import check, index_of
 from .plaintext import has_link, plain
+from .prompts import defuse_line, template_version
 
 FAMILY = "recap.v1"
 FILES = (f"prompts/{FAMILY}.system.j2", f"prompts/{FAMILY}.user.j2")
@@ -72,11 +73,11 @@ class RecapReport:
     writer: str = "offline"
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return asdict(self)
 
 
 def prompt_version() -> str:
-    return f"{FAMILY}-" + hashlib.sha256("\0".join(source(f) for f in FILES).encode()).hexdigest()[:8]
+    return template_version(FAMILY, FILES)
 
 
 def story_facts(stories: list[dict]) -> list[StoryFacts]:
@@ -102,8 +103,8 @@ def recap_messages(week: str, start: str, end: str, stories: list[StoryFacts]) -
     material = json.dumps([(s.title, s.facts) for s in stories])
     nonce = hashlib.sha256(material.encode()).hexdigest()[:10]
     begin, finish = f"<<<STORIES {nonce}>>>", f"<<<END STORIES {nonce}>>>"
-    defuse = lambda text: " ".join(text.replace("<<<", "<< <").replace(">>>", "> >>").split())  # noqa: E731
-    listed = [{"number": s.number, "title": defuse(s.title), "facts": [defuse(f) for f in s.facts]} for s in stories]
+    listed = [{"number": s.number, "title": defuse_line(s.title), "facts": [defuse_line(f) for f in s.facts]}
+              for s in stories]
     return [{"role": "system", "content": render(FILES[0], begin=begin, end=finish, max_sentences=MAX_SENTENCES)},
             {"role": "user", "content": render(FILES[1], begin=begin, end=finish, week=week, first_day=start,
                                                last_day=end, stories=listed)}]

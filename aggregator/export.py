@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .clock import iso_week, parse_iso, week_bounds
+from .clock import iso, iso_week, parse_iso, week_bounds
 from .config import Settings
 from .related import EntityIndex, StoryInfo, entity_keys, rank
 from .store import Store
@@ -34,10 +34,17 @@ def clean_text(value):
     return _XML_INVALID.sub("", value) if isinstance(value, str) else value
 
 
-def load_story_infos(store: Store) -> tuple[list[dict], dict[int, list[dict]], dict[int, dict], list[StoryInfo]]:
-    stories = story_rows(store)
-    sources = story_sources(store)
-    cards = {r["story_id"]: r for r in store.query("select * from cards")}
+def load_story_infos(store: Store, since: datetime | None = None
+                     ) -> tuple[list[dict], dict[int, list[dict]], dict[int, dict], list[StoryInfo]]:
+    """Stories (updated since ``since``, or all) with their sources, card rows and StoryInfo."""
+    stories = story_rows(store, since)
+    sources = story_sources(store, None if since is None else [s["id"] for s in stories])
+    if since is None:
+        cards = {r["story_id"]: r for r in store.query("select * from cards")}
+    else:
+        cards = {r["story_id"]: r for r in store.query(
+            "select c.* from cards c join stories s on s.id = c.story_id where s.last_published_at >= ?",
+            (iso(since),))}
     infos = []
     for story in stories:
         row = cards.get(story["id"])
@@ -56,8 +63,10 @@ def load_story_infos(store: Store) -> tuple[list[dict], dict[int, list[dict]], d
     return stories, sources, cards, infos
 
 
-def export_stories(settings: Settings, store: Store, now: datetime) -> dict:
-    stories, sources, cards, infos = load_story_infos(store)
+def export_stories(settings: Settings, store: Store, now: datetime, *, since: datetime | None = None) -> dict:
+    """Every story, or with ``since`` those updated since then (the recap and the digest need one
+    or two weeks, not the archive: related updates and threads then only look among those)."""
+    stories, sources, cards, infos = load_story_infos(store, since)
     by_id = {info.id: info for info in infos}
     zone = settings.site.timezone
     tz = ZoneInfo(zone)

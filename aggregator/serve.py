@@ -75,8 +75,7 @@ class Jobs:
         self.runs: dict[str, int] = {"pipeline": 0, "digest": 0, "mail": 0}
 
     def _store(self):
-        from .pipeline import open_settings_store
-        return open_settings_store(self.settings, self.clock)
+        return _open(self.settings)
 
     def pipeline(self) -> None:
         """fetch, extract, cluster, summarize, recap, build, then the digest if one is due;
@@ -204,10 +203,9 @@ def _confirmations(settings: Settings, clock: Clock, sender_factory: Callable | 
         if settings.email is None:
             return
         from .mail.outbox import send_confirmation
-        from .pipeline import open_settings_store
         from .store.subscribers import by_id
 
-        store = open_settings_store(settings, clock)
+        store = _open(settings)
         try:
             subscriber = by_id(store, subscriber_id)
             if subscriber is not None:
@@ -220,11 +218,18 @@ def _confirmations(settings: Settings, clock: Clock, sender_factory: Callable | 
 
 
 def _status(settings: Settings, clock: Clock) -> dict:
-    from .pipeline import open_settings_store
     from .status import collect_status
 
-    store = open_settings_store(settings, clock)
+    store = _open(settings)
     try:
         return collect_status(settings, store, clock())
     finally:
         store.close()
+
+
+def _open(settings: Settings):
+    """A connection for one job or request. Config feeds were synced once when `serve` started
+    (the config cannot change under a running process), so this is a plain open, no write."""
+    from .store import open_store
+
+    return open_store(settings.database_path, settings.database.busy_timeout_seconds)

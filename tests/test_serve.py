@@ -17,15 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from smtpserver import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 _RUNS = itertools.count()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def aggregator(config: Path, *args: str, **kwargs) -> subprocess.Popen:

@@ -47,13 +47,11 @@ def demo_config(base_url: str, feeds: list[dict], *, web_port: int = 8000, mail_
     return "\n".join(lines)
 
 
-def _weeks(settings, clock) -> list[str]:
+def _latest_week(settings, store) -> str:
     from ..clock import iso_week
-    from ..store import open_store
 
-    with open_store(settings.database_path) as store:
-        return [iso_week(parse_iso(r["first_published_at"]), settings.site.timezone)
-                for r in store.query("select first_published_at from stories")] or ["none"]
+    latest = store.scalar("select max(first_published_at) from stories")
+    return iso_week(parse_iso(latest), settings.site.timezone) if latest else "none"
 
 
 def run_demo(workdir: Path, port: int, clock: Clock, console: Console, *, serve: bool = False,
@@ -90,6 +88,7 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console, *, serve:
                 f"{cards.reused} reused, {cards.failed} failed; {cards.calls} LLM calls"
             )
             site = build_site(settings, store, clock())
+            latest_week = _latest_week(settings, store)
             console.print(f"built the site: {site.pages} pages in {site.output}/")
             table = Table(title="feeds", box=None)
             for column in ("id", "status", "entries", "title", "url"):
@@ -114,7 +113,7 @@ def run_demo(workdir: Path, port: int, clock: Clock, console: Console, *, serve:
             console.print(f"open: [bold]{settings.web.public_url}[/bold]  (the site; subscribe in any page's footer)")
             console.print(f"mail: {sink.folder.absolute()}/  (confirmation emails and digests land here as .eml)")
             console.print(f"digest: after confirming, `aggregator --config {config_path} digest send --week "
-                          f"{max(_weeks(settings, clock))}` sends the latest recap to the mail folder")
+                          f"{latest_week}` sends the latest recap to the mail folder")
             console.print("stop: Ctrl-C")
 
         run_serve(settings, clock, on_started=started)

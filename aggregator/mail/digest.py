@@ -125,11 +125,11 @@ def digest_for_week(settings: Settings, store: Store, week: str, now: datetime, 
     if base is None:
         raise MailError(f"[site] base_url: {settings.site.base_url!r} is not an http(s) URL for links in emails")
     base = base if base.endswith("/") else base + "/"
-    stories = export_stories(settings, store, now)["stories"]
+    start, end = week_bounds(week, settings.site.timezone)
+    stories = export_stories(settings, store, now, since=start)["stories"]
     ranked = tuple(_story(s, base) for s in week_stories(week, stories))
     numbers = week_numbers(store, week, settings)
     numbers.stories = len(ranked)
-    start, end = week_bounds(week, settings.site.timezone)
     heading = f"The week of {long_date(start.date())}"
     title = one_line(settings.site.title)
     intro = tuple(IntroSentence(one_line(s["text"]), base + s["path"]) for s in recap_intros(store).get(week, []))

@@ -155,7 +155,8 @@ async def write_recaps(settings: Settings, store: Store, clock: Clock, *, enviro
         return report
     now = clock()
     zone = settings.site.timezone
-    stories = export_stories(settings, store, now)["stories"]
+    oldest = iso_week(now - timedelta(days=7 * (RECENT_WEEKS - 1)), zone)
+    stories = export_stories(settings, store, now, since=week_bounds(oldest, zone)[0])["stories"]
     weeks = weeks_to_write(stories, now, zone)
     report.weeks = len(weeks)
     client = make_client(settings, store, clock, SummarizeReport(writer=settings.llm.model), environ)

@@ -38,6 +38,9 @@ from ..clock import iso, parse_iso, week_bounds
 from ..config import Settings
 from ..export import export_stories, safe_url
 from ..store import Store
+from ..store.feeds import list_feeds
+from ..store.recaps import recap_intros
+from ..store.stories import slugify
 from ..summarize.card import AUDIENCES
 from ..templating import TEMPLATES
 from . import outputs, search
@@ -88,11 +91,6 @@ def _timeline(story: dict) -> list[dict]:
     return sorted(events, key=lambda e: e["date"] if re.match(r"\d{4}", e["date"]) else f"{year}-{e['date']}")
 
 
-def _slug(text: str) -> str:
-    from ..store.stories import slugify
-    return slugify(text)
-
-
 def _listing_item(story: dict) -> dict:
     """A story as a line in a list: all that home, topic and source pages show of it."""
     return {"path": story["path"], "title": story["title"], "first_published_at": story["first_published_at"],
@@ -103,7 +101,7 @@ def _listing_item(story: dict) -> dict:
 def _story_context(story: dict) -> dict:
     """A story page's context: the story without its rank (which moves with the clock)."""
     page = {k: v for k, v in story.items() if k not in ("rank", "dropped_claims")}
-    page["audiences"] = [(a, _slug(a)) for a in (story["card"] or {}).get("who_should_care") or []]
+    page["audiences"] = [(a, slugify(a)) for a in (story["card"] or {}).get("who_should_care") or []]
     return {"story": page, "card": story["card"], "meta": story["card_meta"], "timeline": _timeline(story)}
 
 
@@ -196,8 +194,6 @@ def _start_search(settings: Settings, folder: Path, previous: Path | None, state
 
 def _home_and_listings(writer: SiteWriter, settings: Settings, store: Store, stories: list[dict]) -> None:
     """Home (by day), about, search, and a page per topic, per audience and per source."""
-    from ..store.feeds import list_feeds
-
     tz = ZoneInfo(settings.site.timezone)
     day_of = lambda s: parse_iso(s["first_published_at"]).astimezone(tz).date().isoformat()  # noqa: E731
     days = [(day, [_listing_item(s) for s in group]) for day, group in groupby(stories[:HOME_STORIES], key=day_of)]
@@ -215,13 +211,13 @@ def _home_and_listings(writer: SiteWriter, settings: Settings, store: Store, sto
         card = story["card"] or {}
         for topic in card.get("topics") or []:
             if isinstance(topic, str) and topic.strip():
-                by_topic.setdefault(_slug(topic), (topic, []))[1].append(story)
+                by_topic.setdefault(slugify(topic), (topic, []))[1].append(story)
         for audience in card.get("who_should_care") or []:
             by_audience.setdefault(audience, []).append(story)
     for slug, (name, members) in sorted(by_topic.items()):
         listing(f"topics/{slug}", f"Topic: {name}", members, kind="topic")
     for audience, members in by_audience.items():
-        listing(f"audiences/{_slug(audience)}", f"For {audience}", members, kind="audience")
+        listing(f"audiences/{slugify(audience)}", f"For {audience}", members, kind="audience")
     feeds_by_story: dict[int, set[int]] = {}
     for row in store.query("select feed_id, story_id from entries where story_id is not null"):
         feeds_by_story.setdefault(row["story_id"], set()).add(row["feed_id"])
@@ -238,14 +234,12 @@ def _home_and_listings(writer: SiteWriter, settings: Settings, store: Store, sto
         listing(f"sources/{feed['id']}", f"Source: {name}", members, source=info, kind="source")
         sources.append({"id": feed["id"], "name": name, "status": feed["status"]})
     topics = [(slug, name, len(members)) for slug, (name, members) in sorted(by_topic.items())]
-    audiences = [(_slug(a), a, len(m)) for a, m in by_audience.items()]
+    audiences = [(slugify(a), a, len(m)) for a, m in by_audience.items()]
     writer.page("topics", "site/directory.html", topics=topics, audiences=audiences, sources=sources)
 
 
 def _weekly(writer: SiteWriter, settings: Settings, store: Store, stories: list[dict], now: datetime) -> None:
     """A recap page per week, the archive of all weeks, and the recaps' own feeds."""
-    from ..store.recaps import recap_intros
-
     intros = recap_intros(store)
     weeks = sorted({story["week"] for story in stories}, reverse=True)
     archive, entries = [], []

@@ -224,7 +224,8 @@ class SiteData:
                     "entry_id": entry_id, "status": "ok", "text": text, "text_origin": "article", "reason": None,
                     "entry_hash": content_hash, "page_url": url, "http_status": 200, "title": entry_title,
                     "author": None, "published": f"{at:%Y-%m-%d}", "sitename": feed["feed_title"], "image_url": None,
-                    "language": "en", "encoding": "utf-8", "text_chars": len(text), "attempts": 1,
+                    "language": "en", "encoding": "utf-8", "text_chars": len(text), "words": text.count(" ") + 1,
+                    "attempts": 1,
                     "last_attempt_at": iso(seen), "next_attempt_at": None, "extracted_at": iso(seen),
                 })
                 batch.words += words

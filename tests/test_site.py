@@ -40,9 +40,9 @@ def test_every_story_gets_a_page_and_the_site_has_its_feeds(demo):
     assert all(e.link.startswith("https://news.example.org/stories/") for e in atom.entries)
     feed = json.loads((out / "feed.json").read_text())
     assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == len(stories)
-    pages = {str(p.parent.relative_to(out)) for p in out.rglob("index.html")} - {"search"}
+    pages = {str(p.parent.relative_to(out)) for p in out.rglob("index.html")} - {"search", "weekly"}
     sitemap = (out / "sitemap.xml").read_text()
-    assert sitemap.count("<loc>") == len(pages) > len(stories) + 10  # every page but the search page
+    assert sitemap.count("<loc>") == len(pages) > len(stories) + 10  # every page but search and "this week"
     assert all(f"https://news.example.org/stories/{s['slug']}/<" in sitemap for s in stories)
 
 

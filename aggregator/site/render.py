@@ -112,7 +112,7 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
     output = settings.output_dir
     base = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
     common = {"site": {"title": settings.site.title, "base_url": base}, "tz": settings.site.timezone,
-              "latest_week": max((s["week"] for s in stories), default=None), "subscribe": _subscribe(settings)}
+              "weekly": bool(stories), "subscribe": _subscribe(settings)}
     report = BuildReport(stories=len(stories), output=str(output))
     with new_build(output) as folder:
         previous = None if full else current_build(output)
@@ -134,7 +134,8 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
             writer.file("feed.json", text=json.dumps(outputs.json_feed(
                 common["site"], settings.site.title, "feed.json", [outputs.json_story(common["site"], i) for i in items]),
                 ensure_ascii=False, indent=1))
-            pages = [n[: -len("index.html")] for n in writer.fingerprints if n.endswith("index.html") and n != "search/index.html"]
+            pages = [n[: -len("index.html")] for n in writer.fingerprints if n.endswith("index.html")
+                     and n not in ("search/index.html", "weekly/index.html")]
             writer.file("sitemap.xml", text=outputs.sitemap(base, sorted(pages)))
             writer.file("robots.txt", text=outputs.robots(base))
             if indexing is not None:  # Pagefind ran beside the rendering of every page but the stories
@@ -253,6 +254,8 @@ def _weekly(writer: SiteWriter, settings: Settings, store: Store, stories: list[
                         "stories": recap.numbers.stories, "top": recap.top[:3]})
         entries.append({"path": f"weekly/{week}/", "title": f"The week of {_long_date(recap.start)}",
                         "summary": summary, "published_at": iso(closes), "week": week})
+    if weeks:  # "This week" in every page's menu: a page that moves on, so the pages linking it need not
+        writer.page("weekly", "site/latest.html", week=weeks[0])
     writer.page("archive", "site/archive.html", weeks=archive)
     recent = entries[: outputs.FEED_SIZE]
     title = f"{settings.site.title}: weekly recaps"
@@ -267,8 +270,7 @@ def week_numbers(store: Store, week: str, settings: Settings) -> WeekNumbers:
     """The week in numbers, counted in the store."""
     start, end = (iso(m) for m in week_bounds(week, settings.site.timezone))
     words = store.scalar(
-        """select coalesce(sum(length(x.text) - length(replace(x.text, ' ', '')) + 1), 0)
-           from entries e join extractions x on x.entry_id = e.id
+        """select coalesce(sum(x.words), 0) from entries e join extractions x on x.entry_id = e.id
            where e.published_at >= ? and e.published_at < ?""", (start, end)) or 0
     return WeekNumbers(
         sources_checked=store.scalar("select count(distinct feed_id) from fetches where started_at >= ? "

@@ -48,12 +48,19 @@ def pending(store: Store, now: datetime, limit: int | None = None) -> list[Pendi
     ]
 
 
+def word_count(text: str) -> int:
+    """Words as the recap counts them for "reading time saved": spaces plus one."""
+    return text.count(" ") + 1
+
+
 def save_extraction(store: Store, row: dict, page_date: datetime | None = None) -> None:
     """Insert or replace the extraction of one entry (one transaction).
 
     ``page_date``: the publication date the page states. An entry whose feed gave no
     date (stamped with its first-seen time) takes it instead, marked ``page``.
     """
+    if row.get("text") is not None and "words" not in row:
+        row = {**row, "words": word_count(row["text"])}
     columns = list(row)
     with store.write():
         store.conn.execute(

@@ -283,6 +283,14 @@ def m009_runs(db: sqlite_utils.Database) -> None:
     db["runs"].create_index(["stage", "started_at"])
 
 
+def m010_extraction_words(db: sqlite_utils.Database) -> None:
+    """Each extraction's word count, stored once: the weekly recap's "reading time saved"
+    summed them from the text at every site build (0.3 s of SQLite at 19,000 articles)."""
+    db["extractions"].add_column("words", int)
+    db.execute("update extractions set words = length(text) - length(replace(text, ' ', '')) + 1 "
+               "where text is not null")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_feeds_and_entries", m001_feeds_and_entries),
     ("002_fetch_log", m002_fetch_log),
@@ -293,6 +301,7 @@ MIGRATIONS: list[Migration] = [
     ("007_subscribers_tokens_outbox", m007_subscribers_tokens_outbox),
     ("008_outbox_claimed_by", m008_outbox_claimed_by),
     ("009_runs", m009_runs),
+    ("010_extraction_words", m010_extraction_words),
 ]
 
 

@@ -91,7 +91,7 @@ def story_sources(store: Store, story_ids: list[int] | None = None) -> dict[int,
     """Every source of each story: url, publisher, published_at, feed weight and text facts."""
     sql = """select e.story_id, e.id as entry_id, e.url, e.title, e.published_at, e.feed_id,
                     coalesce(f.title, f.feed_title, f.url) as publisher, f.weight, f.site_url,
-                    x.text_origin, length(x.text) as text_chars, e.first_seen_at
+                    x.text_origin, x.text_chars, e.first_seen_at
              from entries e join feeds f on f.id = e.feed_id
              left join extractions x on x.entry_id = e.id
              where e.story_id is not null"""

@@ -118,6 +118,22 @@ class EntityIndex:
         counts.pop(story.id, None)
         return {i: (members_by_id[i], c) for i, c in counts.items()}
 
+    def neighbours(self, keys, moment: float) -> set[int]:
+        """The stories whose related updates or thread a story with these entity ``keys``,
+        published at ``moment`` (a timestamp), can enter or leave: the ones sharing a key
+        inside the window, and, where a key is capped, only those within ``per_entity``
+        places of the moment (a capped candidate list is at most that wide, so a story
+        further away can never meet this one in it). Used to recompute related lists
+        after a few stories change, instead of for every story."""
+        span, reach = max(RELATED_WINDOW, THREAD_WINDOW).total_seconds(), self.per_entity + 1
+        found: set[int] = set()
+        for key in keys:
+            members, times = self._postings.get(key, ((), ()))
+            lo = max(bisect_left(times, moment - span), bisect_left(times, moment) - reach)
+            hi = min(bisect_right(times, moment + span), bisect_right(times, moment) + reach)
+            found.update(member.id for member in members[lo:hi])
+        return found
+
     def related_and_thread(self, story: StoryInfo, *, limit: int = 5) -> tuple[list[tuple[StoryInfo, float]],
                                                                                 list[StoryInfo]]:
         """What :func:`related_stories` and :func:`thread` answer, from one pass over the candidates."""

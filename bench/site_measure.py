@@ -45,26 +45,33 @@ class Phase:
 
 # (module, attribute, label, indent): only those that exist are wrapped
 PHASES = [
-    ("aggregator.export", "load_story_infos", "load_story_infos (story, source and card rows)", 1),
+    ("aggregator.site.data", "story_sources", "story_sources (every story's sources)", 1),
+    ("aggregator.site.data", "card_digests", "card_digests (cards' identity, topics, entities)", 1),
+    ("aggregator.site.data", "entity_keys", "entity_keys (of changed stories)", 1),
+    ("aggregator.related", "EntityIndex.neighbours", "EntityIndex.neighbours (of changed stories)", 1),
+    ("aggregator.site.data", "card_rows", "card_rows (full cards of the stories exported in full)", 1),
     ("aggregator.related", "EntityIndex.related_and_thread", "related updates and thread (per story)", 1),
     ("aggregator.export", "rank", "rank", 1),
     ("aggregator.site.render", "week_numbers", "week_numbers (SQL counts per week)", 0),
-    ("aggregator.site.render", "SiteWriter.page", "SiteWriter.page (render + write, or link unchanged)", 0),
+    ("aggregator.site.render", "SiteWriter.page", "SiteWriter.page (render + write, or find unchanged)", 0),
+    ("aggregator.site.render", "SiteWriter.keep", "SiteWriter.keep (story pages known unchanged)", 0),
     ("aggregator.site.search", "start", "search.start (plan, link the base, launch Pagefind)", 0),
     ("aggregator.site.search", "Indexing.wait", "search: waiting for Pagefind after the other pages", 0),
     ("aggregator.site.render", "write_manifest", "write_manifest", 0),
+    ("aggregator.site.render", "SiteWriter.commit", "SiteWriter.commit (staged story pages into the pool)", 0),
     ("aggregator.site.publish", "prune", "publish.prune (delete builds older than 2)", 0),
 ]
-EXPORT = ("aggregator.site.render", "export_stories", "export_stories (story data, related, thread, rank)", 0)
+EXPORT = ("aggregator.site.render", "site_stories",
+          "site_stories (every story in summary; changed ones, neighbours, newest in full)", 0)
 
 
 @contextmanager
 def wrapped_phases() -> Iterator[list[tuple[Phase, int]]]:
     """Time calls to the functions in PHASES while the block runs; restore them afterwards.
 
-    A name is wrapped in the namespace that calls it (``render.export_stories`` is the
-    binding build_site uses). Nested calls count in both (related_stories inside
-    export_stories). Missing names are skipped: build_site may be changing."""
+    A name is wrapped in the namespace that calls it (``render.site_stories`` is the
+    binding build_site uses). Nested calls count in both (related_and_thread inside
+    site_stories). Missing names are skipped: build_site may be changing."""
     import importlib
 
     restore: list[tuple[object, str, object]] = []
@@ -143,7 +150,7 @@ def snapshot(site: Path) -> Snapshot:
     other: dict[str, int] = {}
     css_sizes: dict[Path, int] = {}
     missing = 0
-    for directory, _, files in os.walk(root):
+    for directory, _, files in os.walk(root, followlinks=True):  # stories/ and pagefind/ are links
         for name in files:
             path = Path(directory, name)
             rel = path.relative_to(root).as_posix()

@@ -48,6 +48,13 @@ XSS_TITLE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">
 XSS_LINK = "javascript:window.__xss=3"
 
 
+def site_files(root: Path, suffix: str = ".html") -> list[Path]:
+    """Every file of a built site ending in ``suffix``, through its links (``stories/`` and
+    ``pagefind/`` are links to folders shared by builds, which ``Path.rglob`` does not enter)."""
+    return sorted(Path(d, name) for d, _, names in os.walk(root, followlinks=True) for name in names
+                  if name.endswith(suffix))
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 

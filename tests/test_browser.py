@@ -22,7 +22,7 @@ from aggregator.clock import system_clock
 from aggregator.config import Settings
 from aggregator.site.render import build_site
 from aggregator.store import Store
-from site_helpers import XSS_LINK, XSS_TITLE, StaticSite, chromium_executable, screenshot_dir, site_from
+from site_helpers import XSS_LINK, XSS_TITLE, StaticSite, chromium_executable, screenshot_dir, site_files, site_from
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -261,7 +261,7 @@ def test_the_watch_sees_csp_violations_and_uncaught_errors(browser, demo_site):
 
 def _html_pages(folder: Path) -> list[str]:
     paths = []
-    for page in sorted(folder.rglob("*.html")):
+    for page in site_files(folder):
         rel = page.relative_to(folder).as_posix()
         paths.append("/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel))
     return paths

@@ -159,3 +159,58 @@ def test_the_entity_index_answers_what_comparing_every_pair_answers():
         assert [o.id for o in earlier] == [o.id for o in thread(story, stories)]
     capped = EntityIndex(stories, per_entity=5)  # a common key contributes only its nearest stories
     assert all(len(capped._shared(s, timedelta(days=90))) <= 5 * len(s.entities) for s in stories)
+
+
+def test_only_the_neighbours_of_a_changed_story_can_see_their_related_updates_change():
+    """What lets a site build recompute related updates for a few stories: after adding,
+    changing or removing stories, every story outside the changed ones' neighbours (old and
+    new keys) has exactly the related updates and thread it had, with the cap in force."""
+    import random
+
+    from aggregator.related import EntityIndex
+
+    rng = random.Random(11)
+    names = [f"Company{i} Labs" for i in range(12)] + [f"Product{i}" for i in range(12)]  # few names: caps bite
+    topics = ["models", "policy", "chips"]
+
+    def story(i, days):
+        return info(i, f"Story {i}", days, rng.sample(names, rng.randint(1, 3)), rng.sample(topics, 1))
+
+    def answers(index, stories):
+        out = {}
+        for s in stories:
+            related, earlier = index.related_and_thread(s)
+            out[s.id] = ([(o.id, round(x, 9)) for o, x in related], [o.id for o in earlier])
+        return out
+
+    stories = {i: story(i, rng.uniform(0, 120)) for i in range(600)}
+    for step in range(30):
+        before_index = EntityIndex(list(stories.values()), per_entity=6)
+        before = answers(before_index, stories.values())
+        changed_old = {}
+        after = dict(stories)
+        kind = step % 3
+        if kind == 0:  # a new story
+            new = story(1000 + step, rng.uniform(0, 125))
+            after[new.id] = new
+            changed_new = [new]
+        elif kind == 1:  # a story's entities and time change
+            victim = rng.choice(list(after))
+            changed_old[victim] = after[victim]
+            after[victim] = story(victim, rng.uniform(0, 120))
+            changed_new = [after[victim]]
+        else:  # a story goes
+            victim = rng.choice(list(after))
+            changed_old[victim] = after.pop(victim)
+            changed_new = []
+        index = EntityIndex(list(after.values()), per_entity=6)
+        reach = {s.id for s in changed_new}
+        for s in changed_new:
+            reach |= index.neighbours(s.entities, s.first_published.timestamp())
+        for s in changed_old.values():
+            reach |= index.neighbours(s.entities, s.first_published.timestamp())
+        now = answers(index, after.values())
+        unchanged = [i for i in after if i not in reach]
+        assert unchanged, "the neighbourhood should not be everything"
+        assert {i: now[i] for i in unchanged} == {i: before[i] for i in unchanged}, f"step {step}"
+        stories = after

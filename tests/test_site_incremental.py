@@ -12,6 +12,7 @@ from aggregator.config import settings_from_dict
 from aggregator.site import search
 from aggregator.site.publish import current_build
 from aggregator.site.render import build_site
+from site_helpers import site_files
 from tests.conftest import FakeClock
 
 
@@ -41,7 +42,7 @@ def replay(tmp_path):
 
 
 def _pages(folder):
-    return {str(p.relative_to(folder)): p.stat().st_ino for p in folder.rglob("*.html")}
+    return {str(p.relative_to(folder)): p.stat().st_ino for p in site_files(folder)}
 
 
 def test_an_unchanged_rebuild_renders_nothing_and_reuses_the_search_index(replay):
@@ -57,10 +58,22 @@ def test_an_unchanged_rebuild_renders_nothing_and_reuses_the_search_index(replay
     assert (new / "pagefind" / "pagefind-entry.json").is_file()
 
 
+def _snapshot(folder):
+    """Every page with its inode and bytes, taken now: story pages live in a pool that the next
+    build shares with this one, so "what changed" is measured against a copy taken before."""
+    return {name: (inode, (folder / name).read_bytes()) for name, inode in _pages(folder).items()}
+
+
+def _site_bytes(folder):
+    """Every file a reader gets, but the search bundles (Pagefind's output differs from run to run)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in site_files(folder, "")
+            if not str(p.relative_to(folder)).startswith(("pagefind", "search-bundles"))}
+
+
 def test_new_stories_render_their_pages_and_the_pages_listing_them_only(replay):
     settings, store, clock, web = replay
     build_site(settings, store, clock())
-    old = current_build(settings.output_dir)
+    before_build = _snapshot(current_build(settings.output_dir))
     before = {r["slug"] for r in store.query("select slug from stories")}
     clock.advance(days=2)
     web.as_of = clock()
@@ -69,18 +82,43 @@ def test_new_stories_render_their_pages_and_the_pages_listing_them_only(replay):
     assert added, "the sample web publishes new stories on 19-20 November"
     report = build_site(settings, store, clock())
     new = current_build(settings.output_dir)
-    old_pages, new_pages = _pages(old), _pages(new)
-    rendered = {name for name, inode in new_pages.items() if old_pages.get(name) != inode}
+    new_pages = _pages(new)
+    rendered = {name for name, inode in new_pages.items() if before_build.get(name, (None,))[0] != inode}
     for slug in added:
         assert f"stories/{slug}/index.html" in rendered
     assert "index.html" in rendered  # the home page lists them
-    for name in rendered & old_pages.keys():  # a page rendered again is a page that changed
-        assert (new / name).read_bytes() != (old / name).read_bytes(), name
+    for name in rendered & before_build.keys():  # a page rendered again is a page that changed
+        assert (new / name).read_bytes() != before_build[name][1], name
     assert {"weekly/2026-W46/index.html", "about/index.html"}.isdisjoint(rendered)  # last week's recap is final
     untouched = [n for n in new_pages if n.startswith("stories/") and n not in rendered]
-    assert untouched and all(new_pages[n] == old_pages[n] for n in untouched)
+    assert untouched and all((new / n).read_bytes() == before_build[n][1] for n in untouched)
     assert report.search.startswith("delta") and (new / search.DELTA / "pagefind-entry.json").is_file()
     assert json.loads((new / "search-bundles.json").read_text()) == ["pagefind/", "pagefind-recent/"]
+
+
+def test_a_rebuild_day_by_day_publishes_what_a_full_build_publishes(replay):
+    """The incremental path (changed stories, their neighbours, the shared story pool) must give
+    the same site as rendering everything: replayed over four days of the sample web, with a
+    removed story on the way."""
+    settings, store, clock, web = replay
+    build_site(settings, store, clock())
+    for day in range(4):
+        clock.advance(days=1)
+        web.as_of = clock()
+        _run(settings, store, clock)
+        if day == 1:  # a story leaves (its entries go back to no story): its page must go too
+            gone = store.query("select id, slug from stories order by id limit 1")[0]
+            with store.write():
+                store.conn.execute("update entries set story_id = null where story_id = ?", (gone["id"],))
+                store.conn.execute("delete from cards where story_id = ?", (gone["id"],))
+                store.conn.execute("delete from stories where id = ?", (gone["id"],))
+        report = build_site(settings, store, clock())
+        incremental = _site_bytes(current_build(settings.output_dir))
+        assert report.reused > 0 and report.exported < report.stories
+        if day >= 1:
+            assert f"stories/{gone['slug']}/index.html" not in incremental
+        build_site(settings, store, clock(), full=True)
+        assert _site_bytes(current_build(settings.output_dir)) == incremental, f"day {day + 1}"
 
 
 def test_a_changed_card_renders_its_page_and_a_failed_sidecar_means_a_full_render(replay):

@@ -18,7 +18,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 KEEP_BUILDS = 2
 
@@ -40,7 +40,7 @@ def current_build(output_dir: Path) -> Path | None:
 
 
 @contextmanager
-def new_build(output_dir: Path) -> Iterator[Path]:
+def new_build(output_dir: Path, after_swap: list[Callable[[], None]] | None = None) -> Iterator[Path]:
     """Yield an empty folder to build into; publish it if the block succeeds, discard it if not.
 
     Builds are serialised with a lock file: two overlapping builds (a scheduled one
@@ -59,9 +59,13 @@ def new_build(output_dir: Path) -> Iterator[Path]:
             yield folder
             swap(output_dir, folder)
         except BaseException:
+            for leftover in builds.glob(f"shared/*-{folder.name}"):  # what the build made for itself alone
+                shutil.rmtree(leftover, ignore_errors=True)
             shutil.rmtree(folder, ignore_errors=True)
             sidecar(folder).unlink(missing_ok=True)
             raise
+        for step in after_swap or ():  # still under the lock: e.g. pages of removed stories leave the pool
+            step()
         prune(builds, keep={folder})
 
 

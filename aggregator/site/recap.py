@@ -59,7 +59,7 @@ def build_recap(week: str, timezone: str, stories: list[dict], numbers: WeekNumb
     mine = week_stories(week, stories)
     groups: dict[str, list[dict]] = {}
     for story in mine:
-        topics = (story["card"] or {}).get("topics") or ["other"]
+        topics = story["topics"] or ["other"]
         groups.setdefault(topics[0], []).append(recap_item(story))
     numbers.stories = len(mine)
     return Recap(week=week, start=start.date(), end=(end - timedelta(days=1)).date(),

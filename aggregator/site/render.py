@@ -25,10 +25,12 @@ Layout (relative to ``output_dir``): ``index.html``, ``stories/<slug>/``, ``week
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
@@ -36,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from ..clock import iso, parse_iso, week_bounds
 from ..config import Settings
-from ..export import export_stories, safe_url
+from ..export import safe_url
 from ..store import Store
 from ..store.feeds import list_feeds
 from ..store.recaps import recap_intros
@@ -44,6 +46,7 @@ from ..store.stories import slugify
 from ..summarize.card import AUDIENCES
 from ..templating import TEMPLATES
 from . import outputs, search
+from .data import site_stories
 from .publish import current_build, new_build, sidecar
 from .recap import WeekNumbers, build_recap, reading_minutes_saved
 from .writer import SiteWriter, read_manifest, write_manifest
@@ -59,6 +62,7 @@ class BuildReport:
     pages: int = 0
     rendered: int = 0  # pages and files written anew
     reused: int = 0  # pages linked unchanged from the previous build
+    exported: int = 0  # stories exported in full: changed, new, their neighbours, the feeds' newest
     search: str = ""  # full | delta | reuse | off, and why
     search_seconds: float = 0.0
     output: str = ""
@@ -101,28 +105,35 @@ def _listing_item(story: dict) -> dict:
 def _story_context(story: dict) -> dict:
     """A story page's context: the story without its rank (which moves with the clock)."""
     page = {k: v for k, v in story.items() if k not in ("rank", "dropped_claims")}
-    page["audiences"] = [(a, slugify(a)) for a in (story["card"] or {}).get("who_should_care") or []]
+    page["audiences"] = [(a, slugify(a)) for a in story["audiences"]]
     return {"story": page, "card": story["card"], "meta": story["card_meta"], "timeline": _timeline(story)}
 
 
 def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = False) -> BuildReport:
     """Build and publish the site; ``full`` renders every page and re-indexes search from scratch."""
-    data = export_stories(settings, store, now)
-    stories = sorted(data["stories"], key=lambda s: (s["first_published_at"] or "", s["id"]), reverse=True)
     output = settings.output_dir
     base = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
     common = {"site": {"title": settings.site.title, "base_url": base}, "tz": settings.site.timezone,
-              "weekly": bool(stories), "subscribe": _subscribe(settings)}
-    report = BuildReport(stories=len(stories), output=str(output))
-    with new_build(output) as folder:
+              "weekly": bool(store.scalar("select exists (select 1 from stories)")), "subscribe": _subscribe(settings)}
+    report = BuildReport(output=str(output))
+    after_swap: list = []
+    with new_build(output, after_swap) as folder:
         previous = None if full else current_build(output)
         state = _read_state(previous)
         filters = {"long_date": _long_date, "long_time": _long_time}
         writer = SiteWriter(folder, common, previous=previous, manifest=state.get("pages"), filters=filters)
+        shared = _story_pool(folder, previous, state, writer)
+        data = site_stories(settings, store, now, state.get("stories") if shared else None,
+                            pages=set(writer.manifest))
+        stories = data.stories
+        report.stories, report.exported = len(stories), len(data.full)
         for name in STATIC_FILES:
             shutil.copyfile(TEMPLATES / "site" / name, folder / name)
         for story in stories:
-            writer.page(story["path"].rstrip("/"), "site/story.html", **_story_context(story))
+            if story["id"] in data.full:
+                writer.page(story["path"].rstrip("/"), "site/story.html", **_story_context(story))
+            else:
+                writer.keep(story["path"] + "index.html")
         started = time.perf_counter()
         indexing, report.search, search_state = _start_search(settings, folder, previous, state, writer)
         try:
@@ -147,9 +158,48 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
             if indexing is not None:
                 indexing.cancel()
             raise
-        write_manifest(sidecar(folder), writer.fingerprints, {"search": search_state})
+        write_manifest(sidecar(folder), writer.fingerprints,
+                       {"search": search_state, "base": writer.base, "stories": data.state})
+        if shared:
+            writer.commit()
+            gone = [n for n in writer.manifest if n.startswith("stories/") and n not in writer.fingerprints]
+            after_swap.append(lambda: _remove_pages(folder, gone))
+        if writer.staging is not None:
+            shutil.rmtree(writer.staging, ignore_errors=True)
     report.pages, report.rendered, report.reused = writer.pages, writer.rendered, writer.reused
     return report
+
+
+def _story_pool(folder: Path, previous: Path | None, state: dict, writer: SiteWriter) -> bool:
+    """Link the build's ``stories/`` to the story-page pool; True when it shares the previous build's.
+
+    Story pages are most of a site (10,000 folders), so builds do not copy or link them
+    one by one: ``stories`` is a link to a pool beside the builds. A build that can go on
+    from the previous one (same templates and shared context, its state readable)
+    shares that pool and changes only the pages that changed, each by an atomic rename
+    just before the swap. Any other build starts a new pool and renders every story page
+    into it, which the previous build never sees."""
+    pool = previous / "stories" if previous is not None else None
+    shares = (pool is not None and pool.is_symlink() and pool.is_dir() and state.get("base") == writer.base
+              and isinstance(state.get("stories"), dict))
+    if shares:
+        (folder / "stories").symlink_to(os.readlink(pool))
+        writer.staging = search.shared_dir(folder) / f".staging-{folder.name}"
+        return True
+    fresh = search.shared_dir(folder) / f"stories-{folder.name}"
+    fresh.mkdir(parents=True)
+    (folder / "stories").symlink_to(os.path.relpath(fresh, folder))
+    return False
+
+
+def _remove_pages(folder: Path, names: list[str]) -> None:
+    """Pages of stories that are gone, out of the shared pool once no published build lists them."""
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+        try:
+            (folder / name).parent.rmdir()
+        except OSError:
+            pass
 
 
 def _subscribe(settings: Settings) -> dict | None:
@@ -169,7 +219,8 @@ def _read_state(previous: Path | None) -> dict:
         state = json.loads(sidecar(previous).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {"pages": read_manifest(sidecar(previous)), "search": state.get("search") or {}}
+    return {"pages": read_manifest(sidecar(previous)), "search": state.get("search") or {},
+            "base": state.get("base"), "stories": state.get("stories")}
 
 
 def _start_search(settings: Settings, folder: Path, previous: Path | None, state: dict,
@@ -183,7 +234,9 @@ def _start_search(settings: Settings, folder: Path, previous: Path | None, state
     if usable and old.get("delta") and not (previous / search.DELTA).is_dir():
         usable = False
     work = search.plan(pages, old["base"] if usable else None, old.get("delta") if usable else None)
-    indexing = search.start(folder, previous, work)
+    staged = writer.staging is not None and bool(writer.staged)
+    indexing = search.start(folder, previous, work, pages=sorted(pages),
+                            location=writer.location if staged else None)
     if work.kind == "full":
         new_state = {"base": pages, "delta": {}}
     elif work.kind == "delta":
@@ -206,26 +259,22 @@ def _home_and_listings(writer: SiteWriter, settings: Settings, store: Store, sto
         writer.page(path, "site/listing.html", heading=heading, kind=kind, total=len(members), source=source,
                     stories=[_listing_item(s) for s in members[:LISTING_STORIES]])
 
+    slug_of = lru_cache(maxsize=None)(slugify)  # a few hundred topics, named by 10,000 stories
     by_topic: dict[str, tuple[str, list[dict]]] = {}
     by_audience: dict[str, list[dict]] = {a: [] for a in AUDIENCES}
-    for story in stories:
-        card = story["card"] or {}
-        for topic in card.get("topics") or []:
-            if isinstance(topic, str) and topic.strip():
-                by_topic.setdefault(slugify(topic), (topic, []))[1].append(story)
-        for audience in card.get("who_should_care") or []:
+    stories_by_feed: dict[int, list[dict]] = {}
+    for story in stories:  # newest first, as the pages list them
+        for topic in story["topics"]:
+            if topic.strip():
+                by_topic.setdefault(slug_of(topic), (topic, []))[1].append(story)
+        for audience in story["audiences"]:
             by_audience.setdefault(audience, []).append(story)
+        for feed_id in story["feeds"]:
+            stories_by_feed.setdefault(feed_id, []).append(story)
     for slug, (name, members) in sorted(by_topic.items()):
         listing(f"topics/{slug}", f"Topic: {name}", members, kind="topic")
     for audience, members in by_audience.items():
         listing(f"audiences/{slugify(audience)}", f"For {audience}", members, kind="audience")
-    feeds_by_story: dict[int, set[int]] = {}
-    for row in store.query("select feed_id, story_id from entries where story_id is not null"):
-        feeds_by_story.setdefault(row["story_id"], set()).add(row["feed_id"])
-    stories_by_feed: dict[int, list[dict]] = {}
-    for story in stories:  # newest first, as the pages list them
-        for feed_id in feeds_by_story.get(story["id"], ()):
-            stories_by_feed.setdefault(feed_id, []).append(story)
     sources = []
     for feed in list_feeds(store):
         name = feed["title"] or feed["feed_title"] or feed["url"]

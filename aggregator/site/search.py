@@ -30,6 +30,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..errors import SearchIndexError
 
@@ -106,14 +107,21 @@ def _pagefind(site: Path, output: Path, glob: str) -> subprocess.Popen:
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "stories/*/index.html") -> Indexing:
+def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "stories/*/index.html", *,
+          pages: list[str] | None = None, location: Callable[[str], Path] | None = None) -> Indexing:
     """Begin carrying out ``search`` for the build in ``folder`` (``previous``: the build it
-    replaces); the story pages must be written. ``wait()`` on the result before publishing."""
+    replaces); the story pages must be written. ``wait()`` on the result before publishing.
+
+    ``location`` says where a story page of this build is when it is not (yet) at its
+    place in ``folder`` (a staged page of the shared story pool); then a full index runs
+    over a scratch tree of links to the build's ``pages`` instead of over ``folder``."""
     if search.kind == "full":
         bundle = shared_dir(folder) / f"{BASE}-{folder.name}"
         bundle.parent.mkdir(exist_ok=True)
         (folder / BASE).symlink_to(os.path.relpath(bundle, folder))
-        return Indexing(_pagefind(folder, bundle, glob), None, folder)
+        if location is None:
+            return Indexing(_pagefind(folder, bundle, glob), None, folder)
+        return _scratch_index(folder, pages or [], location, bundle, glob)
     assert previous is not None, "only a full index can start without a previous build"
     base = previous / BASE
     if not base.is_dir():
@@ -126,12 +134,18 @@ def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = "
         if search.delta:
             _link_tree(previous / DELTA, folder / DELTA)
         return Indexing(None, None, folder)
+    return _scratch_index(folder, search.delta, location or (lambda name: folder / name), folder / DELTA, glob)
+
+
+def _scratch_index(folder: Path, pages: list[str], location: Callable[[str], Path], output: Path,
+                   glob: str) -> Indexing:
+    """Index just ``pages``, linked at their paths in the site into a scratch tree."""
     scratch = folder.parent / f".{folder.name}.search"
     try:
-        for name in search.delta:  # the delta pages alone, at their paths in the site
+        for name in pages:
             (scratch / name).parent.mkdir(parents=True, exist_ok=True)
-            os.link(folder / name, scratch / name)
-        return Indexing(_pagefind(scratch, folder / DELTA, glob), scratch, folder)
+            os.link(location(name), scratch / name)
+        return Indexing(_pagefind(scratch, output, glob), scratch, folder)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

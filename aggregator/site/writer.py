@@ -56,12 +56,18 @@ class SiteWriter:
     """Renders pages (``path/index.html``) and files into ``folder``, linking unchanged ones.
 
     ``previous`` is the published build being replaced and ``manifest`` its page
-    fingerprints; with neither, every page is rendered.
+    fingerprints; with neither, every page is rendered. With ``staging``, pages under
+    ``pooled`` belong to the story pool this build shares with the previous one: an
+    unchanged page is left where it is, a changed one is written to ``staging`` and
+    moved in by :meth:`commit` just before the build is published.
     """
 
     def __init__(self, folder: Path, common: dict, *, previous: Path | None = None,
-                 manifest: dict[str, str] | None = None, filters: dict | None = None):
+                 manifest: dict[str, str] | None = None, filters: dict | None = None,
+                 staging: Path | None = None, pooled: str = "stories/"):
         self.folder = folder
+        self.staging, self.pooled = staging, pooled
+        self.staged: dict[str, None] = {}  # names, in writing order
         self.common = common
         self.previous = previous
         self.manifest = manifest or {}
@@ -96,10 +102,33 @@ class SiteWriter:
             text = self.env.get_template(template).render(**self.common, **context)
         self._write(name, text)
 
+    def keep(self, name: str) -> None:
+        """A page of the shared story pool known to be unchanged (see ``site.data``): not even hashed."""
+        assert self.staging is not None and name.startswith(self.pooled), name
+        self.fingerprints[name] = self.manifest[name]
+        self.reused += 1
+
+    def location(self, name: str) -> Path:
+        """Where a page written by this build is now (staged pages move into the pool at ``commit``)."""
+        return self.staging / name if self.staging is not None and name in self.staged else self.folder / name
+
+    def commit(self) -> None:
+        """Move the staged story pages into the shared pool, each with one atomic rename."""
+        for name in self.staged:
+            target = self.folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.staging / name, target)
+        self.staged.clear()
+
     def _reuse(self, name: str, template: str | None, context: dict) -> bool:
         key = hashlib.blake2b((self.base + name + (template or "") + json.dumps(context, default=str)).encode(),
                               digest_size=16).hexdigest()
         self.fingerprints[name] = key
+        if self.staging is not None and name.startswith(self.pooled):  # the pool already holds the old page
+            if self.manifest.get(name) == key and (self.folder / name).is_file():
+                self.reused += 1
+                return True
+            return False
         if self.previous is None or self.manifest.get(name) != key:
             return False
         target = self.folder / name
@@ -112,7 +141,10 @@ class SiteWriter:
         return True
 
     def _write(self, name: str, text: str) -> None:
-        target = self.folder / name
+        staged = self.staging is not None and name.startswith(self.pooled)
+        target = (self.staging if staged else self.folder) / name
+        if staged:
+            self.staged[name] = None
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         self.rendered += 1

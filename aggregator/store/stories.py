@@ -7,6 +7,7 @@ keeps its id and slug forever, so its URL never changes.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import datetime
@@ -105,3 +106,22 @@ def story_sources(store: Store, story_ids: list[int] | None = None) -> dict[int,
     return out
 
 
+
+
+def card_digests(store: Store) -> dict[int, dict]:
+    """Every card's identity and what listings need of it, without parsing card texts in Python.
+
+    ``cards`` rows are only ever written whole (``insert or replace``, with a new
+    ``created_at``), so the identity columns and the texts' lengths say whether a card changed."""
+    return {r["story_id"]: r for r in store.query(
+        """select story_id, entry_id, cache_key, model, writer, claims_total, claims_verified, text_origin,
+                  fallback_reason, created_at, length(card_json) as card_chars, length(dropped_json) as dropped_chars,
+                  json_extract(card_json, '$.topics') as topics, json_extract(card_json, '$.entities') as entities,
+                  json_extract(card_json, '$.who_should_care') as audiences
+           from cards""")}
+
+
+def card_rows(store: Store, story_ids) -> dict[int, dict]:
+    """The full card rows of some stories (any number of them: the ids travel as one JSON array)."""
+    return {r["story_id"]: r for r in store.query(
+        "select * from cards where story_id in (select value from json_each(?))", (json.dumps(sorted(story_ids)),))}

@@ -1,0 +1,125 @@
+"""What a site build needs of the store, and which story pages can have changed since the last build.
+
+Exporting every story in full (card, related updates, thread) takes seconds at 10,000
+stories, yet a pipeline pass changes a handful. So a build exports every story *in
+summary* (what listings, recaps and feeds show: title, dates, sources, topics, rank)
+and only some *in full*, the stories whose page may differ from the published one:
+
+- a story whose **data key** changed, or that is new: the key hashes the rows its page
+  is made from (the story, its sources, its card's identity);
+- its **neighbours**: the stories whose related updates or thread it can enter or leave
+  (``EntityIndex.neighbours``, for its new and its old entity keys and time);
+- and, whatever happened, a story the previous build has no page for.
+
+These pages are rendered (or found unchanged by their fingerprint); the newest
+``FEED_SIZE`` stories are exported in full too, since the feeds show their summaries.
+Every other page is known to be unchanged without rendering or even hashing it. The
+previous build's keys, times and entity keys travel in its sidecar (``state``); a
+missing or foreign state (another version, another timezone) makes every story dirty;
+the caller passes none for a full build or when the templates changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..clock import iso_week
+from ..config import Settings
+from ..export import story_details, story_info, story_summary_fields, week_ranks
+from ..related import EntityIndex, StoryInfo, entity_keys
+from ..store import Store
+from ..store.stories import card_digests, card_rows, story_rows, story_sources
+from .outputs import FEED_SIZE
+
+STATE_VERSION = 1
+
+
+@dataclass
+class SiteStories:
+    stories: list[dict]  # every story, newest first; with card, related and thread: ``full`` and the feeds' newest
+    full: set[int]  # ids whose pages may have changed: rendered, or found unchanged by their fingerprint
+    dirty: int  # how many stories changed or are new (the rest of ``full`` are neighbours or feed items)
+    state: dict  # for the next build's sidecar
+
+
+def _json_list(text: str | None) -> list:
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+_CARD_IDENTITY = ("entry_id", "cache_key", "model", "writer", "claims_total", "claims_verified", "text_origin",
+                  "fallback_reason", "created_at", "card_chars", "dropped_chars")
+
+
+def data_key(story: dict, sources: list[dict], card: dict | None) -> str:
+    """A hash of everything a story's own page is made of (not its related updates or thread)."""
+    parts: list = [story["slug"], story["title"], story["first_published_at"], story["last_published_at"]]
+    parts += [(s["entry_id"], s["url"], s["title"], s["published_at"], s["publisher"], s["feed_id"], s["weight"],
+               s["text_origin"]) for s in sources]
+    if card is not None:
+        parts.append(tuple(card[k] for k in _CARD_IDENTITY))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+def site_stories(settings: Settings, store: Store, now: datetime, previous: dict | None, *,
+                 pages: set[str] = frozenset()) -> SiteStories:
+    """Every story in summary, some in full (see the module's docstring); ``previous`` is the
+    state of the build being replaced and ``pages`` the pages it has: a story whose page it
+    lacks is exported in full whatever its key says."""
+    zone = settings.site.timezone
+    old = previous.get("stories") if isinstance(previous, dict) and previous.get("version") == STATE_VERSION \
+        and previous.get("zone") == zone and isinstance(previous.get("stories"), dict) else None
+    stories, sources, cards = story_rows(store), story_sources(store), card_digests(store)
+    infos: dict[int, StoryInfo] = {}
+    keys: dict[int, str] = {}
+    topics: dict[int, list] = {}
+    for story in stories:
+        rows, card = sources.get(story["id"], []), cards.get(story["id"])
+        key = keys[story["id"]] = data_key(story, rows, card)
+        prior = old.get(str(story["id"])) if old else None
+        entities = frozenset(prior[2]) if prior and prior[0] == key else \
+            entity_keys(_json_list(card and card["entities"]), story["title"] or "")
+        topics[story["id"]] = _json_list(card and card["topics"])
+        infos[story["id"]] = story_info(story, rows, entities, topics[story["id"]])
+    index = EntityIndex(list(infos.values()))
+    if old is None:
+        dirty = set(infos)
+        full = set(infos)
+    else:
+        dirty = {i for i in infos if (old.get(str(i)) or [None])[0] != keys[i]}
+        full = set(dirty)
+        for i in dirty:
+            full |= index.neighbours(infos[i].entities, infos[i].first_published.timestamp())
+        for name, prior in old.items():  # changed or removed: where it was, with the keys it had
+            if (int(name) in dirty or int(name) not in infos) and isinstance(prior, list) and len(prior) == 3:
+                full |= index.neighbours(prior[2], prior[1])
+        full &= infos.keys()
+    full |= {s["id"] for s in stories if f"stories/{s['slug']}/index.html" not in pages}
+    detailed_ids = full | {s["id"] for s in stories[:FEED_SIZE]}  # newest first (story_rows' order)
+    tz = ZoneInfo(zone)
+    weeks = {i: iso_week(info.first_published, zone) for i, info in infos.items()}
+    ranks = week_ranks(list(infos.values()), weeks, now, zone)
+    detailed = card_rows(store, detailed_ids)
+    for row in detailed.values():
+        row["card"] = json.loads(row["card_json"])
+    out = []
+    for story in stories:
+        i, card = story["id"], cards.get(story["id"])
+        entry = story_summary_fields(story, infos[i], sources.get(i, []), weeks[i], ranks[i],
+                                     topics[i], _json_list(card and card["audiences"]))
+        if i in detailed_ids:
+            entry.update(story_details(detailed.get(i), *index.related_and_thread(infos[i]), tz))
+        out.append(entry)
+    state = {"version": STATE_VERSION, "zone": zone, "stories": {
+        str(i): [keys[i], infos[i].first_published.timestamp(), sorted(infos[i].entities)] for i in infos}}
+    return SiteStories(out, full, len(dirty), state)
+
+
+__all__ = ["SiteStories", "data_key", "site_stories"]

@@ -96,8 +96,8 @@ def story_summary_fields(story: dict, info: StoryInfo, rows: list[dict], week: s
              "entry_id": s["entry_id"], "text_origin": s["text_origin"]}
             for s in rows
         ],
-        "topics": [clean_text(t) for t in topics or [] if isinstance(t, str)],
-        "audiences": [clean_text(a) for a in audiences or [] if isinstance(a, str)],
+        "topics": [clean_text(t) for t in topics if isinstance(t, str)] if isinstance(topics, list) else [],
+        "audiences": [clean_text(a) for a in audiences if isinstance(a, str)] if isinstance(audiences, list) else [],
         "feeds": sorted(info.feeds),
         "rank": {"score": ranked.score, "parts": ranked.parts, "explanation": ranked.explanation},
     }

@@ -160,7 +160,7 @@ def snapshot(site: Path) -> Snapshot:
             data = path.read_bytes()
             css, sheets = 0, []
             for href in dict.fromkeys(_STYLESHEET.findall(data.decode("utf-8", "replace"))):
-                target = (path.parent / href).resolve()
+                target = Path(os.path.normpath(path.parent / href))  # as a browser resolves it, not through links
                 if target not in css_sizes:
                     css_sizes[target] = target.stat().st_size if target.is_file() else -1
                 if css_sizes[target] < 0:

@@ -60,10 +60,14 @@ class Served:
 
 
 def _serve(pipeline, root: Path):
+    from aggregator.site import search
+
     with StaticSite(root / "public") as server:  # the origin is known before the build: base_url is the origin
         settings, store = site_from(pipeline, root, base_url=server.base_url)
         try:
-            build_site(settings, store, system_clock())
+            with pytest.MonkeyPatch.context() as patch:  # search over several base bundles, as 10,000 stories get
+                patch.setattr(search, "SHARD_PAGES", 8)
+                build_site(settings, store, system_clock())
             yield Served(server, settings, store)
         finally:
             store.close()
@@ -343,6 +347,7 @@ def _result_hrefs(page) -> list[str]:
 
 def test_search_finds_a_story_by_a_word_of_its_title(browser, demo_site):
     _search_page_built(demo_site)
+    assert len(json.loads((demo_site.folder / "search-bundles.json").read_text())) >= 3  # shards, merged
     slug, word = _distinctive_title_word(demo_site)
     context, page, watch = open_page(browser)
     page.goto(demo_site.url("/search/"))

@@ -157,3 +157,41 @@ def test_search_plan_decides_reuse_delta_or_full():
     assert search.plan(many, base, {}).kind == "full"
     changed = {name: "b" for name in pages}
     assert search.plan(changed, base, {}, delta_limit=5).kind == "full"
+
+
+def _indexed_pages(bundle):
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def test_a_full_index_in_shards_covers_every_story_once_and_later_builds_keep_the_shards(replay, monkeypatch):
+    """A full build indexes its story pages in shards while it renders; each shard is a base
+    bundle the search page merges. Together they hold every story page once, and the next
+    builds link the same shards and add a delta."""
+    settings, store, clock, web = replay
+    monkeypatch.setattr(search, "SHARD_PAGES", 6)
+    with store.write():  # a slug that does not end in the story's id (none does today) still gets indexed
+        store.conn.execute("update stories set slug = 'a-slug-without-its-id' where id = (select min(id) from stories)")
+    report = build_site(settings, store, clock())
+    site = current_build(settings.output_dir)
+    bundles = json.loads((site / "search-bundles.json").read_text())
+    assert report.search.startswith("full") and len(bundles) > 1
+    assert sum(_indexed_pages(site / name) for name in bundles) == report.stories
+    clock.advance(days=2)
+    web.as_of = clock()
+    _run(settings, store, clock)
+    again = build_site(settings, store, clock())
+    later = current_build(settings.output_dir)
+    assert again.search.startswith("delta")
+    assert json.loads((later / "search-bundles.json").read_text()) == bundles + ["pagefind-recent/"]
+    assert all((later / name).resolve() == (site / name).resolve() for name in bundles)  # linked, not re-made
+    assert sum(_indexed_pages(later / name) for name in bundles + ["pagefind-recent/"]) == again.stories
+
+
+def test_shards_are_chosen_by_the_slugs_last_digit_and_other_slugs_are_not_lost(tmp_path):
+    index = search.ShardedIndex(tmp_path, total=10_000, shard_pages=2_500)  # 4 wanted: 5 shards of two digits
+    assert index.digits == ["01", "23", "45", "67", "89"]
+    stories = [{"path": f"stories/{slug}/"} for slug in ("a-19", "b-10", "odd-slug", "c-3", "d-12")]
+    assert [index.shard(s["path"] + "index.html") for s in stories] == [4, 0, -1, 1, 1]
+    assert [s["path"] for s in index.order(stories)] == [
+        "stories/b-10/", "stories/c-3/", "stories/d-12/", "stories/a-19/", "stories/odd-slug/"]

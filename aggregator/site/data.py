@@ -7,14 +7,15 @@ and only some *in full*, the stories whose page may differ from the published on
 
 - a story whose **data key** changed, or that is new: the key hashes the rows its page
   is made from (the story, its sources, its card's identity);
-- its **neighbours**: the stories whose related updates or thread it can enter or leave
-  (``EntityIndex.neighbours``, for its new and its old entity keys and time);
+- a **neighbour** of those (a story whose related updates or thread they can enter or
+  leave: ``EntityIndex.neighbours``, for their new and old entity keys and times) whose
+  lists come out different from the ones its page shows, or that lists a changed story;
 - and, whatever happened, a story the previous build has no page for.
 
 These pages are rendered (or found unchanged by their fingerprint); the newest
 ``FEED_SIZE`` stories are exported in full too, since the feeds show their summaries.
 Every other page is known to be unchanged without rendering or even hashing it. The
-previous build's keys, times and entity keys travel in its sidecar (``state``); a
+previous build's keys, times, entity keys and lists travel in its sidecar (``state``); a
 missing or foreign state (another version, another timezone) makes every story dirty;
 the caller passes none for a full build or when the templates changed.
 """
@@ -32,10 +33,10 @@ from ..config import Settings
 from ..export import story_details, story_info, story_summary_fields, week_ranks
 from ..related import EntityIndex, StoryInfo, entity_keys
 from ..store import Store
-from ..store.stories import card_digests, card_rows, story_rows, story_sources
+from ..store.stories import card_digests, card_labels, card_rows, story_rows, story_sources
 from .outputs import FEED_SIZE
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass
@@ -58,6 +59,15 @@ _CARD_IDENTITY = ("entry_id", "cache_key", "model", "writer", "claims_total", "c
                   "fallback_reason", "created_at", "card_chars", "dropped_chars")
 
 
+def _signature(related: list[tuple[StoryInfo, float]], earlier: list[StoryInfo]) -> list:
+    """What a story page shows of its related updates and thread, as ids (and rounded scores)."""
+    return [[[other.id, round(score, 3)] for other, score in related], [other.id for other in earlier]]
+
+
+def _linked(signature: list) -> list[int]:
+    return [pair[0] for pair in signature[0]] + signature[1]
+
+
 def data_key(story: dict, sources: list[dict], card: dict | None) -> str:
     """A hash of everything a story's own page is made of (not its related updates or thread)."""
     parts: list = [story["slug"], story["title"], story["first_published_at"], story["last_published_at"]]
@@ -76,31 +86,42 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
     zone = settings.site.timezone
     old = previous.get("stories") if isinstance(previous, dict) and previous.get("version") == STATE_VERSION \
         and previous.get("zone") == zone and isinstance(previous.get("stories"), dict) else None
-    stories, sources, cards = story_rows(store), story_sources(store), card_digests(store)
+    stories, sources, cards, labels = story_rows(store), story_sources(store), card_digests(store), card_labels(store)
     infos: dict[int, StoryInfo] = {}
     keys: dict[int, str] = {}
     topics: dict[int, list] = {}
+    listed: dict[int, list[str]] = {}  # entity keys as the state keeps them
     for story in stories:
         rows, card = sources.get(story["id"], []), cards.get(story["id"])
         key = keys[story["id"]] = data_key(story, rows, card)
         prior = old.get(str(story["id"])) if old else None
-        entities = frozenset(prior[2]) if prior and prior[0] == key else \
-            entity_keys(_json_list(card and card["entities"]), story["title"] or "")
-        topics[story["id"]] = _json_list(card and card["topics"])
+        if prior and prior[0] == key:
+            entities, listed[story["id"]] = frozenset(prior[2]), prior[2]
+        else:
+            entities = entity_keys(_json_list(card and card["entities"]), story["title"] or "")
+            listed[story["id"]] = sorted(entities)
+        topics[story["id"]] = labels.get(story["id"], ([], []))[0]
         infos[story["id"]] = story_info(story, rows, entities, topics[story["id"]])
     index = EntityIndex(list(infos.values()))
+    answers: dict[int, tuple] = {}  # related updates and thread, computed where they may have changed
+    signatures: dict[int, list] = {}
     if old is None:
         dirty = set(infos)
         full = set(infos)
     else:
         dirty = {i for i in infos if (old.get(str(i)) or [None])[0] != keys[i]}
-        full = set(dirty)
+        near: set[int] = set()
         for i in dirty:
-            full |= index.neighbours(infos[i].entities, infos[i].first_published.timestamp())
+            near |= index.neighbours(infos[i].entities, infos[i].first_published.timestamp())
         for name, prior in old.items():  # changed or removed: where it was, with the keys it had
-            if (int(name) in dirty or int(name) not in infos) and isinstance(prior, list) and len(prior) == 3:
-                full |= index.neighbours(prior[2], prior[1])
-        full &= infos.keys()
+            if (int(name) in dirty or int(name) not in infos) and isinstance(prior, list) and len(prior) == 4:
+                near |= index.neighbours(prior[2], prior[1])
+        full = set(dirty)
+        for i in (near & infos.keys()) - dirty:  # a neighbour's page changes only if its lists do
+            answers[i] = index.related_and_thread(infos[i])
+            signatures[i] = _signature(*answers[i])
+            if signatures[i] != old[str(i)][3] or any(j in dirty for j in _linked(signatures[i])):
+                full.add(i)
     full |= {s["id"] for s in stories if f"stories/{s['slug']}/index.html" not in pages}
     detailed_ids = full | {s["id"] for s in stories[:FEED_SIZE]}  # newest first (story_rows' order)
     tz = ZoneInfo(zone)
@@ -111,14 +132,18 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
         row["card"] = json.loads(row["card_json"])
     out = []
     for story in stories:
-        i, card = story["id"], cards.get(story["id"])
+        i = story["id"]
         entry = story_summary_fields(story, infos[i], sources.get(i, []), weeks[i], ranks[i],
-                                     topics[i], _json_list(card and card["audiences"]))
+                                     topics[i], labels.get(i, ([], []))[1])
         if i in detailed_ids:
-            entry.update(story_details(detailed.get(i), *index.related_and_thread(infos[i]), tz))
+            if i not in answers:
+                answers[i] = index.related_and_thread(infos[i])
+                signatures[i] = _signature(*answers[i])
+            entry.update(story_details(detailed.get(i), *answers[i], tz))
         out.append(entry)
     state = {"version": STATE_VERSION, "zone": zone, "stories": {
-        str(i): [keys[i], infos[i].first_published.timestamp(), sorted(infos[i].entities)] for i in infos}}
+        str(i): [keys[i], infos[i].first_published.timestamp(), listed[i],
+                 signatures[i] if i in signatures else old[str(i)][3]] for i in infos}}
     return SiteStories(out, full, len(dirty), state)
 
 

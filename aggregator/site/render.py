@@ -49,7 +49,7 @@ from . import outputs, search
 from .data import site_stories
 from .publish import current_build, new_build, sidecar
 from .recap import WeekNumbers, build_recap, reading_minutes_saved
-from .writer import SiteWriter, read_manifest, write_manifest
+from .writer import SiteWriter, read_manifest, read_sidecar, write_manifest
 
 HOME_STORIES = 200
 LISTING_STORIES = 100
@@ -129,13 +129,21 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
         report.stories, report.exported = len(stories), len(data.full)
         for name in STATIC_FILES:
             shutil.copyfile(TEMPLATES / "site" / name, folder / name)
-        for story in stories:
-            if story["id"] in data.full:
-                writer.page(story["path"].rstrip("/"), "site/story.html", **_story_context(story))
-            else:
-                writer.keep(story["path"] + "index.html")
         started = time.perf_counter()
-        indexing, report.search, search_state = _start_search(settings, folder, previous, state, writer)
+        sharded = search.ShardedIndex(folder, len(stories)) if settings.site.search and not shared else None
+        try:
+            for story in stories if sharded is None else sharded.order(stories):
+                if story["id"] in data.full:
+                    writer.page(story["path"].rstrip("/"), "site/story.html", **_story_context(story))
+                else:
+                    writer.keep(story["path"] + "index.html")
+                if sharded is not None:
+                    sharded.add(story["path"] + "index.html")
+        except BaseException:
+            if sharded is not None:
+                sharded.cancel()
+            raise
+        indexing, report.search, search_state = _start_search(settings, folder, previous, state, writer, sharded)
         try:
             _home_and_listings(writer, settings, store, stories)
             _weekly(writer, settings, store, stories, now)
@@ -152,7 +160,8 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
             if indexing is not None:  # Pagefind ran beside the rendering of every page but the stories
                 indexing.wait()
                 (folder / "search-bundles.json").write_text(json.dumps(
-                    ["pagefind/"] + (["pagefind-recent/"] if search_state["delta"] else [])), encoding="utf-8")
+                    [f"{name}/" for name in search_state["bundles"]]
+                    + ([f"{search.DELTA}/"] if search_state["delta"] else [])), encoding="utf-8")
                 report.search_seconds = round(time.perf_counter() - started, 3)
         except BaseException:
             if indexing is not None:
@@ -215,34 +224,37 @@ def _subscribe(settings: Settings) -> dict | None:
 def _read_state(previous: Path | None) -> dict:
     if previous is None:
         return {}
-    try:
-        state = json.loads(sidecar(previous).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {"pages": read_manifest(sidecar(previous)), "search": state.get("search") or {},
+    state = read_sidecar(sidecar(previous))
+    return {"pages": read_manifest(state), "search": state.get("search") or {},
             "base": state.get("base"), "stories": state.get("stories")}
 
 
-def _start_search(settings: Settings, folder: Path, previous: Path | None, state: dict,
-                  writer: SiteWriter) -> tuple[search.Indexing | None, str, dict]:
-    """Decide the search work from the story pages just written, and start it."""
+def _start_search(settings: Settings, folder: Path, previous: Path | None, state: dict, writer: SiteWriter,
+                  sharded: search.ShardedIndex | None) -> tuple[search.Indexing | search.ShardedIndex | None, str, dict]:
+    """Decide the search work from the story pages just written, and start it (``sharded``: a
+    full index already under way, started while the pages of a fresh story pool were written)."""
     if not settings.site.search:
         return None, "off", {}
     pages = {n: k for n, k in writer.fingerprints.items() if n.startswith("stories/")}
+    if sharded is not None:
+        return (sharded.finish(), f"full: every story page is new ({len(sharded.bundles)} bundle(s))",
+                {"base": pages, "delta": {}, "bundles": sharded.bundles})
     old = state.get("search") or {}
-    usable = previous is not None and (previous / search.BASE).is_dir() and isinstance(old.get("base"), dict)
+    bundles = old.get("bundles") or [search.BASE]
+    usable = (previous is not None and isinstance(old.get("base"), dict)
+              and all((previous / name).is_dir() for name in bundles))
     if usable and old.get("delta") and not (previous / search.DELTA).is_dir():
         usable = False
     work = search.plan(pages, old["base"] if usable else None, old.get("delta") if usable else None)
     staged = writer.staging is not None and bool(writer.staged)
     indexing = search.start(folder, previous, work, pages=sorted(pages),
-                            location=writer.location if staged else None)
+                            location=writer.location if staged else None, bundles=bundles)
     if work.kind == "full":
-        new_state = {"base": pages, "delta": {}}
+        new_state = {"base": pages, "delta": {}, "bundles": [search.BASE]}
     elif work.kind == "delta":
-        new_state = {"base": old["base"], "delta": {n: pages[n] for n in work.delta}}
+        new_state = {"base": old["base"], "delta": {n: pages[n] for n in work.delta}, "bundles": bundles}
     else:
-        new_state = {"base": old["base"], "delta": old.get("delta") or {}}
+        new_state = {"base": old["base"], "delta": old.get("delta") or {}, "bundles": bundles}
     return indexing, f"{work.kind}: {work.reason}", new_state
 
 

@@ -38,11 +38,17 @@ def templates_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def read_manifest(path: Path) -> dict[str, str]:
+def read_sidecar(path: Path) -> dict:
+    """A build's sidecar as written by :func:`write_manifest` (empty when missing or unreadable)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_manifest(data: dict) -> dict[str, str]:
+    """The page fingerprints of a sidecar's contents."""
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION or not isinstance(data.get("pages"), dict):
         return {}
     return {k: v for k, v in data["pages"].items() if isinstance(k, str) and isinstance(v, str)}

@@ -20,7 +20,7 @@ from .store import Store
 from .store.stories import story_rows, story_sources
 
 
-_HTTP_URL = re.compile(r"(?i)https?://[^\s]+$")
+_HTTP_URL = re.compile(r"(?i)https?://\S+\Z")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 

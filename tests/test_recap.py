@@ -102,3 +102,22 @@ def test_verify_is_strict_about_numbers_names_and_story_numbers():
     assert kept == [{"story_id": 10, "text": "Halcyon AI raised $420 million."},
                     {"story_id": 11, "text": "Northwind Labs opened an office in Lisbon."}]
     assert any("300" in reason for reason in dropped) and len(dropped) == 2
+
+
+def test_a_busy_week_shows_the_best_stories_of_each_topic_and_counts_the_rest():
+    """A week of hundreds of stories per topic is not a recap: each topic shows its best
+    ranked stories, then how many more there are and where they are."""
+    from aggregator.site.recap import WeekNumbers, build_recap
+
+    def story(i, topics, score):
+        return {"id": i, "week": "2026-W47", "path": f"stories/s-{i}/", "title": f"Story {i}", "topics": topics,
+                "sources": [{"url": f"https://p.example/{i}", "publisher": "P"}],
+                "rank": {"score": score, "parts": {"independent_sources": 1}}}
+
+    stories = [story(i, ["Chips"], float(i)) for i in range(40)] + [story(100 + i, [], 1.0) for i in range(3)]
+    recap = build_recap("2026-W47", "UTC", stories, WeekNumbers(), group_size=10)
+    chips, other = recap.groups
+    assert chips["topic"] == "Chips" and chips["slug"] == "chips" and chips["more"] == 30
+    assert [s["title"] for s in chips["stories"]] == [f"Story {i}" for i in range(39, 29, -1)]  # best first
+    assert other["topic"] == "other" and other["slug"] is None and other["more"] == 0
+    assert recap.numbers.stories == 43

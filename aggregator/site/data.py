@@ -15,7 +15,8 @@ and only some *in full*, the stories whose page may differ from the published on
 These pages are rendered (or found unchanged by their fingerprint); the newest
 ``FEED_SIZE`` stories are exported in full too, since the feeds show their summaries.
 Every other page is known to be unchanged without rendering or even hashing it. The
-previous build's keys, times, entity keys and lists travel in its sidecar (``state``); a
+previous build's keys, times, entity keys, topics, audiences and lists travel in its
+sidecar (``state``), so an unchanged card is not even read; a
 missing or foreign state (another version, another timezone) makes every story dirty;
 the caller passes none for a full build or when the templates changed.
 """
@@ -33,10 +34,10 @@ from ..config import Settings
 from ..export import story_details, story_info, story_summary_fields, week_ranks
 from ..related import EntityIndex, StoryInfo, entity_keys
 from ..store import Store
-from ..store.stories import card_digests, card_labels, card_rows, story_rows, story_sources
+from ..store.stories import card_digests, card_rows, story_rows, story_sources
 from .outputs import FEED_SIZE
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 
 @dataclass
@@ -47,12 +48,20 @@ class SiteStories:
     state: dict  # for the next build's sidecar
 
 
-def _json_list(text: str | None) -> list:
-    try:
-        value = json.loads(text) if text else []
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
+def _parse(row: dict | None) -> dict:
+    """A card row's card (parsed once: the row keeps it), or {} for none or a broken one."""
+    if row is None:
+        return {}
+    if "card" not in row:
+        try:
+            row["card"] = json.loads(row["card_json"]) if row["card_json"] else None
+        except ValueError:
+            row["card"] = None
+    return row["card"] if isinstance(row["card"], dict) else {}
+
+
+def _strings(value) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 _CARD_IDENTITY = ("entry_id", "cache_key", "model", "writer", "claims_total", "claims_verified", "text_origin",
@@ -86,22 +95,21 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
     zone = settings.site.timezone
     old = previous.get("stories") if isinstance(previous, dict) and previous.get("version") == STATE_VERSION \
         and previous.get("zone") == zone and isinstance(previous.get("stories"), dict) else None
-    stories, sources, cards, labels = story_rows(store), story_sources(store), card_digests(store), card_labels(store)
+    stories, sources, cards = story_rows(store), story_sources(store), card_digests(store)
+    keys = {story["id"]: data_key(story, sources.get(story["id"], []), cards.get(story["id"])) for story in stories}
+    prior = {i: old[str(i)] for i in keys if old and (old.get(str(i)) or [None])[0] == keys[i]}
+    changed = card_rows(store, keys.keys() - prior.keys())  # only changed cards are read and parsed
+    labels: dict[int, tuple[list[str], list, list]] = {}  # entity keys (sorted), topics, audiences
     infos: dict[int, StoryInfo] = {}
-    keys: dict[int, str] = {}
-    topics: dict[int, list] = {}
-    listed: dict[int, list[str]] = {}  # entity keys as the state keeps them
     for story in stories:
-        rows, card = sources.get(story["id"], []), cards.get(story["id"])
-        key = keys[story["id"]] = data_key(story, rows, card)
-        prior = old.get(str(story["id"])) if old else None
-        if prior and prior[0] == key:
-            entities, listed[story["id"]] = frozenset(prior[2]), prior[2]
+        i = story["id"]
+        if i in prior:
+            labels[i] = (prior[i][2], prior[i][4], prior[i][5])
         else:
-            entities = entity_keys(_json_list(card and card["entities"]), story["title"] or "")
-            listed[story["id"]] = sorted(entities)
-        topics[story["id"]] = labels.get(story["id"], ([], []))[0]
-        infos[story["id"]] = story_info(story, rows, entities, topics[story["id"]])
+            card = _parse(changed.get(i))
+            labels[i] = (sorted(entity_keys(_strings(card.get("entities")), story["title"] or "")),
+                         _strings(card.get("topics")), _strings(card.get("who_should_care")))
+        infos[i] = story_info(story, sources.get(i, []), frozenset(labels[i][0]), labels[i][1])
     index = EntityIndex(list(infos.values()))
     answers: dict[int, tuple] = {}  # related updates and thread, computed where they may have changed
     signatures: dict[int, list] = {}
@@ -109,13 +117,13 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
         dirty = set(infos)
         full = set(infos)
     else:
-        dirty = {i for i in infos if (old.get(str(i)) or [None])[0] != keys[i]}
+        dirty = infos.keys() - prior.keys()
         near: set[int] = set()
         for i in dirty:
             near |= index.neighbours(infos[i].entities, infos[i].first_published.timestamp())
-        for name, prior in old.items():  # changed or removed: where it was, with the keys it had
-            if (int(name) in dirty or int(name) not in infos) and isinstance(prior, list) and len(prior) == 4:
-                near |= index.neighbours(prior[2], prior[1])
+        for name, before in old.items():  # changed or removed: where it was, with the keys it had
+            if int(name) not in prior:
+                near |= index.neighbours(before[2], before[1])
         full = set(dirty)
         for i in (near & infos.keys()) - dirty:  # a neighbour's page changes only if its lists do
             answers[i] = index.related_and_thread(infos[i])
@@ -127,14 +135,14 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
     tz = ZoneInfo(zone)
     weeks = {i: iso_week(info.first_published, zone) for i, info in infos.items()}
     ranks = week_ranks(list(infos.values()), weeks, now, zone)
-    detailed = card_rows(store, detailed_ids)
+    detailed = {**changed, **card_rows(store, detailed_ids - changed.keys())}
     for row in detailed.values():
-        row["card"] = json.loads(row["card_json"])
+        _parse(row)  # story_details reads row["card"]
     out = []
     for story in stories:
         i = story["id"]
         entry = story_summary_fields(story, infos[i], sources.get(i, []), weeks[i], ranks[i],
-                                     topics[i], labels.get(i, ([], []))[1])
+                                     labels[i][1], labels[i][2])
         if i in detailed_ids:
             if i not in answers:
                 answers[i] = index.related_and_thread(infos[i])
@@ -142,8 +150,8 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
             entry.update(story_details(detailed.get(i), *answers[i], tz))
         out.append(entry)
     state = {"version": STATE_VERSION, "zone": zone, "stories": {
-        str(i): [keys[i], infos[i].first_published.timestamp(), listed[i],
-                 signatures[i] if i in signatures else old[str(i)][3]] for i in infos}}
+        str(i): [keys[i], infos[i].first_published.timestamp(), labels[i][0],
+                 signatures[i] if i in signatures else prior[i][3], labels[i][1], labels[i][2]] for i in infos}}
     return SiteStories(out, full, len(dirty), state)
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ..clock import week_bounds
+from ..store.stories import slugify
 
+GROUP_SIZE = 15  # stories shown per topic: a busy week has hundreds per topic, the rest are a link away
 WORDS_PER_MINUTE = 230  # reading speed for "reading time saved"
 CARD_MINUTES = 0.5  # the 30-second TL;DR
 
@@ -34,7 +36,7 @@ class Recap:
     end: date  # Sunday
     top: list[dict] = field(default_factory=list)
     intro: list[dict] = field(default_factory=list)  # [{"text", "path"}], verified sentences
-    groups: list[tuple[str, list[dict]]] = field(default_factory=list)
+    groups: list[dict] = field(default_factory=list)  # {"topic", "slug", "stories" (the best), "more"}
     numbers: WeekNumbers = field(default_factory=WeekNumbers)
 
 
@@ -54,14 +56,18 @@ def recap_item(story: dict) -> dict:
 
 
 def build_recap(week: str, timezone: str, stories: list[dict], numbers: WeekNumbers, top: int = 5,
-                intro: list[dict] | None = None) -> Recap:
+                intro: list[dict] | None = None, group_size: int = GROUP_SIZE) -> Recap:
     start, end = week_bounds(week, timezone)
     mine = week_stories(week, stories)
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str | None, list[dict]] = {}  # None: stories without a topic
     for story in mine:
-        topics = story["topics"] or ["other"]
-        groups.setdefault(topics[0], []).append(recap_item(story))
+        first = story["topics"][0] if story["topics"] else ""
+        groups.setdefault(first if first.strip() else None, []).append(story)
     numbers.stories = len(mine)
     return Recap(week=week, start=start.date(), end=(end - timedelta(days=1)).date(),
                  top=[recap_item(s) for s in mine[:top]], intro=list(intro or []),
-                 groups=sorted(groups.items(), key=lambda kv: -kv[1][0]["score"]), numbers=numbers)
+                 groups=[{"topic": topic or "other", "slug": topic and slugify(topic),
+                          "stories": [recap_item(s) for s in members[:group_size]],
+                          "more": max(0, len(members) - group_size)}
+                         for topic, members in sorted(groups.items(), key=lambda kv: -kv[1][0]["rank"]["score"])],
+                 numbers=numbers)

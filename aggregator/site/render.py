@@ -24,11 +24,13 @@ Layout (relative to ``output_dir``): ``index.html``, ``stories/<slug>/``, ``week
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from datetime import datetime
@@ -111,6 +113,27 @@ def _story_context(story: dict) -> dict:
 
 def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = False) -> BuildReport:
     """Build and publish the site; ``full`` renders every page and re-indexes search from scratch."""
+    with _collector_paused():
+        return _build(settings, store, now, full)
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cycle collector while a build runs. A build makes hundreds of thousands
+    of small dicts and lists, none of them in cycles, and each full collection walks every
+    object of the process: in a long-running ``serve`` (or the benchmark, holding earlier
+    rounds) that was a third of an incremental build. Plain reference counting still frees
+    everything; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(settings: Settings, store: Store, now: datetime, full: bool) -> BuildReport:
     output = settings.output_dir
     base = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
     common = {"site": {"title": settings.site.title, "base_url": base}, "tz": settings.site.timezone,
@@ -143,7 +166,9 @@ def build_site(settings: Settings, store: Store, now: datetime, *, full: bool = 
             if sharded is not None:
                 sharded.cancel()
             raise
-        indexing, report.search, search_state = _start_search(settings, folder, previous, state, writer, sharded)
+        indexed = {s["path"] + "index.html": data.state["stories"][str(s["id"])][0] for s in stories}
+        indexing, report.search, search_state = _start_search(settings, folder, previous, state, writer, sharded,
+                                                              indexed)
         try:
             _home_and_listings(writer, settings, store, stories)
             _weekly(writer, settings, store, stories, now)
@@ -230,12 +255,16 @@ def _read_state(previous: Path | None) -> dict:
 
 
 def _start_search(settings: Settings, folder: Path, previous: Path | None, state: dict, writer: SiteWriter,
-                  sharded: search.ShardedIndex | None) -> tuple[search.Indexing | search.ShardedIndex | None, str, dict]:
+                  sharded: search.ShardedIndex | None, pages: dict[str, str]
+                  ) -> tuple[search.Indexing | search.ShardedIndex | None, str, dict]:
     """Decide the search work from the story pages just written, and start it (``sharded``: a
-    full index already under way, started while the pages of a fresh story pool were written)."""
+    full index already under way, started while the pages of a fresh story pool were written).
+
+    ``pages`` maps each story page to the data key of its story: what Pagefind indexes of a
+    page is the story's own text (related updates and the thread's links are marked
+    ``data-pagefind-ignore``), so a page whose related list changed needs no re-indexing."""
     if not settings.site.search:
         return None, "off", {}
-    pages = {n: k for n, k in writer.fingerprints.items() if n.startswith("stories/")}
     if sharded is not None:
         return (sharded.finish(), f"full: every story page is new ({len(sharded.bundles)} bundle(s))",
                 {"base": pages, "delta": {}, "bundles": sharded.bundles})

@@ -18,8 +18,9 @@ build's ``pagefind`` is a symbolic link to it: a build that keeps the base costs
 link, not ten thousand (``publish.prune`` removes bundles no kept build links to). :func:`plan` decides which
 work a build does: reuse both, rebuild the delta, or rebuild everything (no base yet,
 a story page removed, or more than ``delta_limit`` pages added or changed since the
-base). A story page that changed since the base (a refreshed card, a new related
-link) stays findable under its old text until the next full index.
+base; pages count as changed when their story's data key changed, since related
+updates and thread links are not indexed). A story whose card was refreshed since the
+base stays findable under its old text as well until the next full index.
 """
 
 from __future__ import annotations

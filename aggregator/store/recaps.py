@@ -24,11 +24,14 @@ def save_recap(store: Store, week: str, *, input_hash: str, model: str, sentence
 
 def recap_intros(store: Store) -> dict[str, list[dict]]:
     """Each week's introduction as the recap page shows it: [{"text", "path"}], linked to its stories."""
-    slugs = {r["id"]: r["slug"] for r in store.query("select id, slug from stories")}
+    rows = [(r["week"], json.loads(r["intro_json"] or "[]")) for r in store.query("select week, intro_json from recaps")]
+    wanted = sorted({s.get("story_id") for _, named in rows for s in named if isinstance(s.get("story_id"), int)})
+    slugs = {r["id"]: r["slug"] for r in store.query(  # the stories named, not all of them
+        "select id, slug from stories where id in (select value from json_each(?))", (json.dumps(wanted),))}
     intros = {}
-    for row in store.query("select week, intro_json from recaps"):
+    for week, named in rows:
         sentences = [{"text": s["text"], "path": f"stories/{slugs[s['story_id']]}/"}
-                     for s in json.loads(row["intro_json"] or "[]") if s.get("story_id") in slugs]
+                     for s in named if s.get("story_id") in slugs]
         if sentences:
-            intros[row["week"]] = sentences
+            intros[week] = sentences
     return intros

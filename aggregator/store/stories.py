@@ -109,28 +109,14 @@ def story_sources(store: Store, story_ids: list[int] | None = None) -> dict[int,
 
 
 def card_digests(store: Store) -> dict[int, dict]:
-    """Every card's identity and what listings need of it, without parsing card texts in Python.
+    """Every card's identity, without reading the card texts.
 
     ``cards`` rows are only ever written whole (``insert or replace``, with a new
     ``created_at``), so the identity columns and the texts' lengths say whether a card changed."""
     return {r["story_id"]: r for r in store.query(
         """select story_id, entry_id, cache_key, model, writer, claims_total, claims_verified, text_origin,
-                  fallback_reason, created_at, length(card_json) as card_chars, length(dropped_json) as dropped_chars,
-                  json_extract(card_json, '$.entities') as entities
+                  fallback_reason, created_at, length(card_json) as card_chars, length(dropped_json) as dropped_chars
            from cards""")}
-
-
-def card_labels(store: Store) -> dict[int, tuple[list, list]]:
-    """Every card's topics and audiences (``who_should_care``), read out by SQLite as one JSON
-    document: one parse instead of two per card (20,000 small ``json.loads`` cost 0.25 s)."""
-    document = store.scalar(
-        """select json_group_object(story_id, json_array(
-                      json(case json_type(card_json, '$.topics') when 'array'
-                           then json_extract(card_json, '$.topics') else '[]' end),
-                      json(case json_type(card_json, '$.who_should_care') when 'array'
-                           then json_extract(card_json, '$.who_should_care') else '[]' end)))
-           from cards where json_valid(card_json)""")
-    return {int(k): (v[0], v[1]) for k, v in json.loads(document or "{}").items()}
 
 
 def card_rows(store: Store, story_ids) -> dict[int, dict]:

@@ -1,5 +1,6 @@
 """`aggregator demo` ingests the bundled sample news web, offline, and is repeatable."""
 
+import re
 import socket
 import subprocess
 import sys
@@ -39,7 +40,6 @@ def test_demo_ingests_the_sample_web_and_a_rerun_costs_only_304s(tmp_path):
 def test_the_demo_serves_its_site_with_working_subscriptions(tmp_path, browser):
     """`aggregator demo` as `make demo` runs it: the site served, the form subscribing, the
     confirmation email written to the demo's mail folder, the pages clean in chromium."""
-    import re
     import signal
     import time
 
@@ -71,6 +71,7 @@ def test_the_demo_serves_its_site_with_working_subscriptions(tmp_path, browser):
             shot(page, "demo-story.png")
             page.goto(site)
             follow(page, page.locator("nav a", has_text="This week"))
+            page.wait_for_url(re.compile(r"/weekly/\d{4}-W\d\d/$"))  # it moves on to the current recap
             assert "The week in numbers" in page.content()
             page.goto(site + "search/?q=Calder")  # Pagefind through serve (its bundle is a shared symlink)
             page.wait_for_selector(".pagefind-ui__result-link", timeout=10_000)

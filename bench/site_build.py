@@ -44,6 +44,7 @@ site_measure.py. Run from the project root (see bench/README.md)::
     .venv/bin/python bench/site_build.py                   # 10,000 stories
     .venv/bin/python bench/site_build.py --stories 1000    # quick
     .venv/bin/python bench/site_build.py --keep /tmp/site  # keep the database and the site
+    .venv/bin/python bench/site_build.py --verify          # then check round c against a full build
     .venv/bin/python bench/site_build.py --profile /tmp/prof --stories 2000
 """
 
@@ -68,7 +69,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import _rss_kb, dump_profile, mb, own_peak_kb, reset_peak_rss  # noqa: E402
 from site_data import NOW, WEEKS, SiteData, store_summary  # noqa: E402
-from site_measure import Changes, Phase, Snapshot, compare, print_page_weight, snapshot, wrapped_phases  # noqa: E402
+from site_measure import (Changes, Phase, Snapshot, compare, print_page_weight, snapshot,  # noqa: E402
+                          verify_against_full_build, wrapped_phases)
 
 from aggregator.config import Settings, settings_from_dict  # noqa: E402
 from aggregator.pipeline import open_settings_store  # noqa: E402
@@ -304,6 +306,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Time the static-site build (build_site) over a synthetic archive.")
     parser.add_argument("--stories", type=int, default=10_000, help="stories in the archive (default 10,000)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
+    parser.add_argument("--verify", action="store_true",
+                        help="after round c, build the same data in full and compare every page")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="work in DIR (created; must be empty) and keep the database (site.db) and the site")
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
@@ -368,6 +372,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         final = next((r.site for r in (c, b, a) if r.site is not None), None)
         weight = print_page_weight(final) if final is not None else None
         print_summary(rounds, weight)
+        if args.verify and c.site is not None:
+            verify_against_full_build(settings, store, NOW + LATER, c.site)
     if args.keep:
         print(f"\nkept: {workdir / 'site.db'} and {settings.output_dir} -> {settings.output_dir.resolve()}")
 

@@ -195,3 +195,31 @@ def test_shards_are_chosen_by_the_slugs_last_digit_and_other_slugs_are_not_lost(
     assert [index.shard(s["path"] + "index.html") for s in stories] == [4, 0, -1, 1, 1]
     assert [s["path"] for s in index.order(stories)] == [
         "stories/b-10/", "stories/c-3/", "stories/d-12/", "stories/a-19/", "stories/odd-slug/"]
+
+
+def test_a_build_that_fails_leaves_the_published_site_and_its_story_pages_alone(replay, monkeypatch):
+    """Story pages live in a pool that builds share; a build's changed pages wait in a staging
+    folder until just before the swap, so a build that fails changes no page a reader sees."""
+    from aggregator.site import render
+
+    settings, store, clock, web = replay
+    build_site(settings, store, clock())
+    published = current_build(settings.output_dir)
+    before = _site_bytes(published)
+    clock.advance(days=2)
+    web.as_of = clock()
+    _run(settings, store, clock)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("the recap template exploded")
+
+    monkeypatch.setattr(render, "_weekly", explode)  # after the story pages are written and staged
+    with pytest.raises(RuntimeError, match="exploded"):
+        build_site(settings, store, clock())
+    assert current_build(settings.output_dir) == published
+    assert _site_bytes(published) == before  # no story page replaced, none added
+    shared = published.parent / "shared"
+    assert not [p.name for p in shared.iterdir() if p.name.startswith(".staging-")]
+    monkeypatch.undo()
+    report = build_site(settings, store, clock())  # and the next build goes on from the published one
+    assert report.reused > 0 and current_build(settings.output_dir) != published

@@ -131,6 +131,10 @@ class EntityIndex:
             members, times = self._postings.get(key, ((), ()))
             lo = max(bisect_left(times, moment - span), bisect_left(times, moment) - reach)
             hi = min(bisect_right(times, moment + span), bisect_right(times, moment) + reach)
+            if lo < hi < len(times) and times[hi] == times[hi - 1]:
+                # a capped window is centred on the *first* story of its time, so every story
+                # tied with the last one in reach has the same window: all of them are in reach
+                hi = min(bisect_right(times, times[hi - 1]), bisect_right(times, moment + span))
             found.update(member.id for member in members[lo:hi])
         return found
 

@@ -214,3 +214,20 @@ def test_only_the_neighbours_of_a_changed_story_can_see_their_related_updates_ch
         assert unchanged, "the neighbourhood should not be everything"
         assert {i: now[i] for i in unchanged} == {i: before[i] for i in unchanged}, f"step {step}"
         stories = after
+
+
+def test_neighbours_reach_every_story_tied_at_the_edge_of_the_window():
+    """Undated entries are stamped at midnight, so many stories can share one time; a capped
+    window starts at the first of them, and all of them must count as neighbours."""
+    from aggregator.related import EntityIndex
+
+    def at(i, days, entities=("Openai",)):
+        return info(i, f"Story {i}", days, list(entities))
+
+    base = [at(i, 10) for i in range(1, 41)] + [at(100 + i, 9 - i / 1000) for i in range(30)]
+    newcomer = at(999, 10 - 1 / 86400)
+    before, after = EntityIndex(base, per_entity=6), EntityIndex(base + [newcomer], per_entity=6)
+    changed = {s.id for s in base if before.related_and_thread(s) != after.related_and_thread(s)}
+    assert changed, "the newcomer enters some capped windows"
+    assert changed <= after.neighbours(newcomer.entities, newcomer.first_published.timestamp())
+    assert changed <= before.neighbours(newcomer.entities, newcomer.first_published.timestamp())  # and leaving

@@ -223,3 +223,69 @@ def test_a_build_that_fails_leaves_the_published_site_and_its_story_pages_alone(
     monkeypatch.undo()
     report = build_site(settings, store, clock())  # and the next build goes on from the published one
     assert report.reused > 0 and current_build(settings.output_dir) != published
+
+
+def _remove_story(store, story_id):
+    with store.write():
+        store.conn.execute("update entries set story_id = null where story_id = ?", (story_id,))
+        store.conn.execute("delete from cards where story_id = ?", (story_id,))
+        store.conn.execute("delete from stories where id = ?", (story_id,))
+
+
+def test_a_removed_story_leaves_the_pool_and_the_search_index(replay):
+    settings, store, clock, _ = replay
+    build_site(settings, store, clock())
+    gone = store.query("select id, slug from stories order by id desc limit 1")[0]
+    _remove_story(store, gone["id"])
+    report = build_site(settings, store, clock())
+    site = current_build(settings.output_dir)
+    assert report.search.startswith("full") and not (site / "stories" / gone["slug"]).exists()
+    bundles = json.loads((site / "search-bundles.json").read_text())
+    assert sum(_indexed_pages(site / name) for name in bundles) == report.stories  # not the removed page
+
+
+def test_a_build_killed_after_its_swap_has_its_removals_finished_by_the_next(replay, monkeypatch):
+    from aggregator.site import render
+
+    settings, store, clock, _ = replay
+    build_site(settings, store, clock())
+    gone = store.query("select id, slug from stories order by id limit 1")[0]
+    _remove_story(store, gone["id"])
+
+    def killed(*args, **kwargs):
+        raise SystemExit("killed after the swap")
+
+    monkeypatch.setattr(render, "_remove_strays", killed)
+    with pytest.raises(SystemExit):
+        build_site(settings, store, clock())
+    assert (current_build(settings.output_dir) / "stories" / gone["slug"]).exists()  # published, not yet removed
+    monkeypatch.undo()
+    build_site(settings, store, clock())
+    assert not (current_build(settings.output_dir) / "stories" / gone["slug"]).exists()
+
+
+def test_a_build_killed_between_moving_its_pages_in_and_the_swap_makes_the_next_start_a_fresh_pool(replay, monkeypatch):
+    from aggregator.site import publish
+
+    settings, store, clock, web = replay
+    build_site(settings, store, clock())
+    published = current_build(settings.output_dir)
+    clock.advance(days=2)
+    web.as_of = clock()
+    _run(settings, store, clock)
+
+    def killed(*args, **kwargs):
+        raise SystemExit("killed before the swap")
+
+    monkeypatch.setattr(publish, "swap", killed)
+    with pytest.raises(SystemExit):
+        build_site(settings, store, clock())
+    assert current_build(settings.output_dir) == published
+    monkeypatch.undo()
+    report = build_site(settings, store, clock())  # the pool is ahead of the published state: not trusted
+    assert report.reused < report.stories and report.search.startswith("full")
+    site = current_build(settings.output_dir)
+    assert not list((site.parent / "shared").glob(".committing.*"))
+    incremental = _site_bytes(site)
+    build_site(settings, store, clock(), full=True)
+    assert _site_bytes(current_build(settings.output_dir)) == incremental

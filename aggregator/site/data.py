@@ -149,9 +149,9 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
                 signatures[i] = _signature(*answers[i])
             entry.update(story_details(detailed.get(i), *answers[i], tz))
         out.append(entry)
-    state = {"version": STATE_VERSION, "zone": zone, "stories": {
+    state = {"version": STATE_VERSION, "zone": zone, "stories": {  # lists as the published pages show them
         str(i): [keys[i], infos[i].first_published.timestamp(), labels[i][0],
-                 signatures[i] if i in signatures else prior[i][3], labels[i][1], labels[i][2]] for i in infos}}
+                 signatures[i] if i in full else prior[i][3], labels[i][1], labels[i][2]] for i in infos}}
     return SiteStories(out, full, len(dirty), state)
 
 

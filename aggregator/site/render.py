@@ -145,15 +145,16 @@ def _build(settings: Settings, store: Store, now: datetime, full: bool) -> Build
         state = _read_state(previous)
         filters = {"long_date": _long_date, "long_time": _long_time}
         writer = SiteWriter(folder, common, previous=previous, manifest=state.get("pages"), filters=filters)
-        shared = _story_pool(folder, previous, state, writer)
+        shared, present = _story_pool(folder, previous, state, writer, after_swap)
         data = site_stories(settings, store, now, state.get("stories") if shared else None,
-                            pages=set(writer.manifest))
+                            pages=set(writer.manifest) & present)
         stories = data.stories
         report.stories, report.exported = len(stories), len(data.full)
         for name in STATIC_FILES:
             shutil.copyfile(TEMPLATES / "site" / name, folder / name)
         started = time.perf_counter()
         sharded = search.ShardedIndex(folder, len(stories)) if settings.site.search and not shared else None
+        indexing = None
         try:
             for story in stories if sharded is None else sharded.order(stories):
                 if story["id"] in data.full:
@@ -162,14 +163,9 @@ def _build(settings: Settings, store: Store, now: datetime, full: bool) -> Build
                     writer.keep(story["path"] + "index.html")
                 if sharded is not None:
                     sharded.add(story["path"] + "index.html")
-        except BaseException:
-            if sharded is not None:
-                sharded.cancel()
-            raise
-        indexed = {s["path"] + "index.html": data.state["stories"][str(s["id"])][0] for s in stories}
-        indexing, report.search, search_state = _start_search(settings, folder, previous, state, writer, sharded,
-                                                              indexed)
-        try:
+            indexed = {s["path"] + "index.html": data.state["stories"][str(s["id"])][0] for s in stories}
+            indexing, report.search, search_state = _start_search(settings, folder, previous, state, writer,
+                                                                  sharded, indexed)
             _home_and_listings(writer, settings, store, stories)
             _weekly(writer, settings, store, stories, now)
             items = [outputs.feed_item(s) for s in stories[:outputs.FEED_SIZE]]
@@ -189,51 +185,66 @@ def _build(settings: Settings, store: Store, now: datetime, full: bool) -> Build
                     + ([f"{search.DELTA}/"] if search_state["delta"] else [])), encoding="utf-8")
                 report.search_seconds = round(time.perf_counter() - started, 3)
         except BaseException:
-            if indexing is not None:
-                indexing.cancel()
+            for run in (indexing, sharded):
+                if run is not None:
+                    run.cancel()
             raise
         write_manifest(sidecar(folder), writer.fingerprints,
                        {"search": search_state, "base": writer.base, "stories": data.state})
         if shared:
+            marker = _committing(folder)
+            marker.touch()  # until the swap, the pool is ahead of the published build
             writer.commit()
-            gone = [n for n in writer.manifest if n.startswith("stories/") and n not in writer.fingerprints]
-            after_swap.append(lambda: _remove_pages(folder, gone))
+            after_swap.append(lambda: (marker.unlink(missing_ok=True), _remove_strays(folder, writer.fingerprints)))
         if writer.staging is not None:
             shutil.rmtree(writer.staging, ignore_errors=True)
     report.pages, report.rendered, report.reused = writer.pages, writer.rendered, writer.reused
     return report
 
 
-def _story_pool(folder: Path, previous: Path | None, state: dict, writer: SiteWriter) -> bool:
-    """Link the build's ``stories/`` to the story-page pool; True when it shares the previous build's.
+def _story_pool(folder: Path, previous: Path | None, state: dict, writer: SiteWriter,
+                after_swap: list) -> tuple[bool, set[str]]:
+    """Link the build's ``stories/`` to the story-page pool: (whether it shares the previous
+    build's pool, the story pages that pool holds).
 
     Story pages are most of a site (10,000 folders), so builds do not copy or link them
     one by one: ``stories`` is a link to a pool beside the builds. A build that can go on
-    from the previous one (same templates and shared context, its state readable)
+    from the previous one (same templates, code and shared context, its state readable)
     shares that pool and changes only the pages that changed, each by an atomic rename
     just before the swap. Any other build starts a new pool and renders every story page
-    into it, which the previous build never sees."""
+    into it, which the previous build never sees. So does a build that finds a
+    ``.committing.*`` marker: a build died between moving its pages into the pool and
+    publishing, and the pool no longer matches the published build's state."""
+    shared = search.shared_dir(folder)
     pool = previous / "stories" if previous is not None else None
+    interrupted = list(shared.glob(".committing.*")) if shared.is_dir() else []
     shares = (pool is not None and pool.is_symlink() and pool.is_dir() and state.get("base") == writer.base
-              and isinstance(state.get("stories"), dict))
+              and isinstance(state.get("stories"), dict) and not interrupted)
     if shares:
         (folder / "stories").symlink_to(os.readlink(pool))
-        writer.staging = search.shared_dir(folder) / f".staging-{folder.name}"
-        return True
-    fresh = search.shared_dir(folder) / f"stories-{folder.name}"
+        writer.staging = shared / f".staging-{folder.name}"
+        return True, {f"stories/{name}/index.html" for name in os.listdir(pool) if not name.startswith(".")}
+    fresh = shared / f"stories-{folder.name}"
     fresh.mkdir(parents=True)
     (folder / "stories").symlink_to(os.path.relpath(fresh, folder))
-    return False
+    after_swap.extend(lambda marker=marker: marker.unlink(missing_ok=True) for marker in interrupted)
+    return False, set()
 
 
-def _remove_pages(folder: Path, names: list[str]) -> None:
-    """Pages of stories that are gone, out of the shared pool once no published build lists them."""
-    for name in names:
-        (folder / name).unlink(missing_ok=True)
-        try:
-            (folder / name).parent.rmdir()
-        except OSError:
-            pass
+def _committing(folder: Path) -> Path:
+    """The marker a shared-pool build holds from moving its pages in until its swap (not named
+    like the build's own leftovers, which a failed build deletes: the marker must outlive it)."""
+    return search.shared_dir(folder) / f".committing.{folder.name}"
+
+
+def _remove_strays(folder: Path, pages: dict[str, str]) -> None:
+    """After the swap: every page in the shared pool that the published build does not list
+    (removed stories; pages an interrupted build left) leaves it. The previous build, kept a
+    moment for requests in flight, may still link one; those requests get a 404."""
+    pool = folder / "stories"
+    for entry in os.scandir(pool):
+        if not entry.name.startswith(".") and f"stories/{entry.name}/index.html" not in pages:
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _subscribe(settings: Settings) -> dict | None:
@@ -275,9 +286,10 @@ def _start_search(settings: Settings, folder: Path, previous: Path | None, state
     if usable and old.get("delta") and not (previous / search.DELTA).is_dir():
         usable = False
     work = search.plan(pages, old["base"] if usable else None, old.get("delta") if usable else None)
-    staged = writer.staging is not None and bool(writer.staged)
+    # a shared pool can still hold pages this build does not list (removed stories, until the
+    # swap): Pagefind then indexes exactly this build's pages, linked into a scratch tree
     indexing = search.start(folder, previous, work, pages=sorted(pages),
-                            location=writer.location if staged else None, bundles=bundles)
+                            location=writer.location if writer.staging is not None else None, bundles=bundles)
     if work.kind == "full":
         new_state = {"base": pages, "delta": {}, "bundles": [search.BASE]}
     elif work.kind == "delta":

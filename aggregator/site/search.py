@@ -58,7 +58,7 @@ def plan(pages: dict[str, str], base: dict[str, str] | None, previous_delta: dic
     the same map for the previous build's delta index."""
     if base is None:
         return SearchPlan("full", reason="no search index yet")
-    removed = base.keys() - pages.keys()
+    removed = (base.keys() | (previous_delta or {}).keys()) - pages.keys()
     if removed:
         return SearchPlan("full", reason=f"{len(removed)} story page(s) removed")
     new = sorted(pages.keys() - base.keys())
@@ -186,12 +186,12 @@ def _pagefind(site: Path, output: Path, glob: str) -> subprocess.Popen:
                "--output-path", str(output), "--silent"]
     # at a lower priority: the build's own rendering is the critical path, and Pagefind
     # (several threads) would otherwise take turns with it on the core it needs
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_lower_priority)
-
-
-def _lower_priority() -> None:
-    os.nice(10)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        os.setpriority(os.PRIO_PROCESS, process.pid, 10)  # not preexec_fn: builds run in threads of serve
+    except OSError:
+        pass  # it has already finished, or the system refuses: it runs at the normal priority
+    return process
 
 
 def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = GLOB, *,

@@ -30,9 +30,14 @@ MANIFEST_VERSION = 1
 
 
 def templates_fingerprint() -> str:
-    """Changes when any site template or the program's version changes: then every page renders."""
+    """Changes when any site template, the code that makes pages, or the version changes: then
+    every page renders (a kept story page is never looked at again, so a change in how pages
+    are made must show here)."""
     digest = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for path in sorted((TEMPLATES / "site").rglob("*")):
+    package = Path(__file__).resolve().parents[1]
+    sources = [*sorted((TEMPLATES / "site").rglob("*")), *sorted((package / "site").glob("*.py")),
+               package / "export.py", package / "related.py"]
+    for path in sources:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

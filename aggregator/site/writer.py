@@ -10,8 +10,12 @@ when its fingerprint matches the manifest of the build being replaced and the ol
 file is still there. A missing or unreadable manifest just means a full render.
 
 Contexts must therefore hold only what the page shows: a value that changes at every
-build (a rank with recency points, "now") in a story page's context would make every
-story page render every time. Tests check that an unchanged rebuild renders nothing.
+build (a rank with recency points, "now") in a listing's context would make it render
+every time. Tests check that an unchanged rebuild renders nothing.
+
+Story pages are different: they live in a pool shared by builds (see ``render``), the
+build decides from the store which of them may have changed (``site.data``) and leaves
+the others untouched, and the ones it renders are fingerprinted by their bytes.
 """
 
 from __future__ import annotations
@@ -68,9 +72,9 @@ class SiteWriter:
 
     ``previous`` is the published build being replaced and ``manifest`` its page
     fingerprints; with neither, every page is rendered. With ``staging``, pages under
-    ``pooled`` belong to the story pool this build shares with the previous one: an
-    unchanged page is left where it is, a changed one is written to ``staging`` and
-    moved in by :meth:`commit` just before the build is published.
+    ``pooled`` belong to the story pool this build shares with the previous one: a page
+    whose bytes did not change is left where it is, a changed one is written to
+    ``staging`` and moved in by :meth:`commit` just before the build is published.
     """
 
     def __init__(self, folder: Path, common: dict, *, previous: Path | None = None,
@@ -96,11 +100,20 @@ class SiteWriter:
         if not SAFE_PATH.match(path):
             raise ValueError(f"refusing to write a page at {path!r}")
         name = f"{path}/index.html" if path else "index.html"
-        if self._reuse(name, template, context):
+        pooled = name.startswith(self.pooled)
+        if not pooled and self._reuse(name, template, context):
             return
         depth = len(path.split("/")) if path else 0  # "stories/x" -> stories/x/index.html -> ../../
         html = self.env.get_template(template).render(
             path=path, root="../" * depth if depth else "./", **self.common, **context)
+        if pooled:
+            # A story page is only rendered when its story or its lists may have changed
+            # (``site.data``), so it is fingerprinted by its bytes: cheaper than hashing its
+            # context (10,000 json.dumps in a full build), and exact.
+            key = self.fingerprints[name] = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
+            if self.staging is not None and self.manifest.get(name) == key and (self.folder / name).is_file():
+                self.reused += 1
+                return
         self._write(name, html)
 
     def file(self, name: str, template: str | None = None, *, text: str | None = None, **context) -> None:
@@ -135,11 +148,6 @@ class SiteWriter:
         key = hashlib.blake2b((self.base + name + (template or "") + json.dumps(context, default=str)).encode(),
                               digest_size=16).hexdigest()
         self.fingerprints[name] = key
-        if self.staging is not None and name.startswith(self.pooled):  # the pool already holds the old page
-            if self.manifest.get(name) == key and (self.folder / name).is_file():
-                self.reused += 1
-                return True
-            return False
         if self.previous is None or self.manifest.get(name) != key:
             return False
         target = self.folder / name

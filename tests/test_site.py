@@ -229,3 +229,21 @@ def test_topic_and_source_pages_list_their_stories_with_source_health(demo):
     directory = (out / "topics" / "index.html").read_text()
     topic_pages = [p for p in (out / "topics").iterdir() if p.is_dir()]
     assert len(topic_pages) >= 5 and all(f'href="../topics/{p.name}/"' in directory for p in topic_pages)
+
+
+def test_a_build_killed_before_its_swap_is_pruned_and_the_published_ones_are_kept(tmp_path):
+    """A kill leaves a build's folder and its pending sidecar: it was never published, so the
+    next prune removes it and keeps the published builds, not the newest folders."""
+    from aggregator.site.publish import pending_sidecar, prune, sidecar
+
+    builds = tmp_path / ".site.builds"
+    names = ["01-published", "02-published", "03-killed", "04-current"]
+    for name in names:
+        (builds / name).mkdir(parents=True)
+    for name in ("01-published", "02-published"):
+        sidecar(builds / name).write_text("{}")
+    pending_sidecar(builds / "03-killed").write_text("{}")
+    sidecar(builds / "04-current").write_text("{}")
+    prune(builds, keep={builds / "04-current"})
+    remaining = sorted(p.name for p in builds.iterdir() if not p.name.startswith("."))
+    assert remaining == ["02-published", "02-published.json", "04-current", "04-current.json"]

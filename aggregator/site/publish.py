@@ -6,7 +6,10 @@ build is written to a fresh folder beside it, and only when it is complete does 
 POSIX, so every request sees either the old site or the new one. The two newest
 builds are kept (the previous one for a moment's in-flight requests), older ones are
 removed. Each build has a *sidecar* file beside its folder (``<build>.json``, outside
-what is served) where the build records what it rendered, for the next build.
+what is served) where the build records what it rendered, for the next build; it is
+written as ``<build>.json.pending`` and renamed once the build is published, so a
+build that died before its swap (a kill leaves its folder) is never taken for a
+published one.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ def builds_dir(output_dir: Path) -> Path:
 def sidecar(folder: Path) -> Path:
     """The file beside a build where it records its page fingerprints (see ``site.writer``)."""
     return folder.parent / f"{folder.name}.json"
+
+
+def pending_sidecar(folder: Path) -> Path:
+    """Where a build writes its sidecar; it becomes ``sidecar`` once the build is published, so
+    a sidecar marks a build that was published (``prune`` keeps those), not merely finished."""
+    return folder.parent / f"{folder.name}.json.pending"
 
 
 def current_build(output_dir: Path) -> Path | None:
@@ -62,8 +71,10 @@ def new_build(output_dir: Path, after_swap: list[Callable[[], None]] | None = No
             for leftover in builds.glob(f"shared/*-{folder.name}"):  # what the build made for itself alone
                 shutil.rmtree(leftover, ignore_errors=True)
             shutil.rmtree(folder, ignore_errors=True)
-            sidecar(folder).unlink(missing_ok=True)
+            pending_sidecar(folder).unlink(missing_ok=True)
             raise
+        if pending_sidecar(folder).exists():
+            os.replace(pending_sidecar(folder), sidecar(folder))
         for step in after_swap or ():  # still under the lock: e.g. pages of removed stories leave the pool
             step()
         prune(builds, keep={folder})
@@ -94,8 +105,9 @@ def prune(builds: Path, keep: set) -> None:
         if old not in keep:
             sidecar(old).unlink(missing_ok=True)
             old.rename(builds / f".trash-{old.name}")
-    for orphan in builds.glob("*.json"):  # a sidecar whose build is gone (a crash between the two)
-        if not orphan.with_suffix("").is_dir():
+    for orphan in [*builds.glob("*.json"), *builds.glob("*.json.pending")]:  # a build gone, or never published
+        build = builds / orphan.name.split(".json")[0]
+        if not build.is_dir() or (orphan.name.endswith(".pending") and build not in keep):
             orphan.unlink(missing_ok=True)
     shared = builds / "shared"  # bundles linked from builds (the search index): kept while a build links them
     if shared.is_dir():

@@ -49,7 +49,7 @@ from ..summarize.card import AUDIENCES
 from ..templating import TEMPLATES
 from . import outputs, search
 from .data import site_stories
-from .publish import current_build, new_build, sidecar
+from .publish import current_build, new_build, pending_sidecar, sidecar
 from .recap import WeekNumbers, build_recap, reading_minutes_saved
 from .writer import SiteWriter, read_manifest, read_sidecar, write_manifest
 
@@ -189,7 +189,7 @@ def _build(settings: Settings, store: Store, now: datetime, full: bool) -> Build
                 if run is not None:
                     run.cancel()
             raise
-        write_manifest(sidecar(folder), writer.fingerprints,
+        write_manifest(pending_sidecar(folder), writer.fingerprints,
                        {"search": search_state, "base": writer.base, "stories": data.state})
         if shared:
             marker = _committing(folder)
@@ -260,7 +260,8 @@ def _subscribe(settings: Settings) -> dict | None:
 def _read_state(previous: Path | None) -> dict:
     if previous is None:
         return {}
-    state = read_sidecar(sidecar(previous))
+    path = sidecar(previous)  # the published build's (if it died right after its swap: still pending)
+    state = read_sidecar(path if path.exists() else pending_sidecar(previous))
     return {"pages": read_manifest(state), "search": state.get("search") or {},
             "base": state.get("base"), "stories": state.get("stories")}
 

@@ -139,7 +139,40 @@ def test_a_sender_killed_half_way_and_restarted_mails_everyone_exactly_once(demo
         holds = "no row was in flight at the kill: everyone exactly once"
     if moment == "answer-held-back":
         assert unknown == ["reader10@example.com"] and holds == "received, row unknown"
+        listed = json.loads(aggregator(config, "digest", "unknown", "--json").stdout)["unknown"]
+        assert [r["address"] for r in listed] == unknown
+        settled = aggregator(config, "digest", "settle", "--delivered", str(listed[0]["id"]))  # the server got it
+        assert settled.returncode == 0 and settled.stdout.startswith("1 settled as sent")
+        assert states(store)["reader10@example.com"] == "sent"
+        assert "settled by hand" in store.scalar("select error from outbox where id = ?", (listed[0]["id"],))
+        assert aggregator(config, "digest", "unknown").stdout.startswith("0 email(s) of unknown fate")
     print(f"{moment}: {holds}; {sum(received.values())} messages for {len(addresses)} readers")
     assert restart.stdout.startswith(f"digest:{WEEK}: 0 newly queued; {30 - at_kill['sent'] - len(unknown)} sent")
     assert again.returncode == 0 and again.stdout.startswith(f"digest:{WEEK}: 0 newly queued; 0 sent")
     store.close()
+
+
+def test_an_email_of_unknown_fate_is_resent_only_when_a_person_says_so(demo_pipeline, tmp_path):
+    settings, store = site_from(demo_pipeline, tmp_path / "site")
+    try:
+        for address in ("lost@example.com", "fine@example.com"):
+            subscriber(store, address)
+        with SmtpServer() as smtp:
+            config = write_config(tmp_path, demo_pipeline, settings.database_path, smtp_port=smtp.port)
+            assert aggregator(config, "digest", "send", "--week", WEEK).returncode == 0
+            with store.write() as db:  # what a sender killed between handing it over and the answer leaves
+                db.execute("update outbox set state = 'unknown', error = 'interrupted' where address = ?",
+                           ("lost@example.com",))
+            [row] = store.query("select id from outbox where address = 'lost@example.com'")
+            again = aggregator(config, "digest", "send", "--week", WEEK)
+            assert again.returncode == 0 and Counter(smtp.handler.recipients())["lost@example.com"] == 1  # not resent
+            no_choice = aggregator(config, "digest", "settle", str(row["id"]))
+            assert no_choice.returncode == 2 and "--delivered or --resend" in no_choice.stderr
+            resend = aggregator(config, "digest", "settle", "--resend", str(row["id"]), "999999")
+            assert resend.returncode == 1 and "1 settled as queued" in resend.stdout and "999999" in resend.stdout
+            sent = aggregator(config, "digest", "send", "--week", WEEK)
+            assert sent.returncode == 0 and sent.stdout.startswith(f"digest:{WEEK}: 0 newly queued; 1 sent")
+            assert Counter(smtp.handler.recipients()) == {"lost@example.com": 2, "fine@example.com": 1}
+            assert states(store) == {"lost@example.com": "sent", "fine@example.com": "sent"}
+    finally:
+        store.close()

@@ -1,4 +1,5 @@
-"""`aggregator digest preview` and `aggregator digest send`: the weekly email, looked at and sent.
+"""`aggregator digest preview | send | unknown | settle`: the weekly email, looked at, sent, and
+the emails whose fate is unknown settled by a person.
 
 The week defaults to the last complete one in the site's time zone (what a Monday
 morning run mails). Sending goes through the outbox (``mail.outbox``), so running
@@ -26,7 +27,7 @@ def _week(app: App, week: str | None) -> str:
 
 @cli.group()
 def digest() -> None:
-    """The weekly digest email: preview it, send it."""
+    """The weekly digest email: preview it, send it, settle emails whose fate is unknown."""
 
 
 @digest.command()
@@ -88,7 +89,54 @@ def send(app: App, week: str | None, as_json: bool) -> None:
                 click.echo(f"  {outcome.state:<7} {outcome.address}: {outcome.error}", err=True)
         if report.retry:
             click.echo("run `aggregator digest send` again later to retry (the same week is never sent twice)")
+        if report.unknown:
+            click.echo("emails of unknown fate are not resent: see `aggregator digest unknown`, then settle them",
+                       err=True)
     if report.stopped:
         raise MailError(f"stopped: {report.stopped}")
     if not report.ok:
+        sys.exit(1)
+
+
+@digest.command()
+@click.option("--week", default=None, help="only this ISO week's digest (default: every issue)")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def unknown(app: App, week: str | None, as_json: bool) -> None:
+    """List the emails whose fate is unknown: claimed by a sender that died, or handed to the
+    server without an answer. They are never resent on their own; check the mail server's
+    log, then `aggregator digest settle`."""
+    from ..mail.outbox import digest_issue
+    from ..store.outbox import unknown_rows
+
+    rows = unknown_rows(app.store, digest_issue(_week(app, week)) if week else None)
+    if as_json:
+        emit_json({"unknown": [{k: r[k] for k in ("id", "issue", "address", "claimed_at", "claimed_by", "error")}
+                               for r in rows]})
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>6}  {row['issue']}  {row['address']}  claimed {row['claimed_at'] or '?'}: "
+                   f"{row['error'] or ''}")
+    click.echo(f"{len(rows)} email(s) of unknown fate" + (
+        "; settle them with `aggregator digest settle --delivered ID ...` or `--resend ID ...`" if rows else ""))
+
+
+@digest.command()
+@click.argument("ids", nargs=-1, type=int, required=True)
+@click.option("--delivered", "outcome", flag_value="delivered",
+              help="the mail server accepted them (its log says so): mark them sent")
+@click.option("--resend", "outcome", flag_value="resend", help="they never arrived: queue them to be sent again")
+@click.pass_obj
+def settle(app: App, ids: tuple[int, ...], outcome: str | None) -> None:
+    """Settle emails of unknown fate (ids from `aggregator digest unknown`)."""
+    from ..store.outbox import settle as settle_rows
+
+    if outcome is None:
+        raise click.UsageError("say what happened: --delivered or --resend")
+    done = settle_rows(app.store, list(ids), outcome == "delivered", app.clock())
+    left = [i for i in ids if i not in done]
+    click.echo(f"{len(done)} settled as {'sent' if outcome == 'delivered' else 'queued'}"
+               + (f"; not of unknown fate, left alone: {' '.join(map(str, left))}" if left else "")
+               + ("; `aggregator digest send` sends them" if done and outcome == "resend" else ""))
+    if left:
         sys.exit(1)

@@ -87,3 +87,29 @@ def finish(store: Store, row: dict, state: str, now: datetime, *, error: str | N
                    "sent_at = ?, next_attempt_at = ? where id = ? and state in ('sending', 'unknown')",
                    (state, error, message_id, iso(now) if state == "sent" else None, iso(next_attempt_at),
                     row["id"]))
+
+
+def unknown_rows(store: Store, issue: str | None = None) -> list[dict]:
+    """Emails whose fate is unknown (a sender died after claiming them, or the server's answer
+    never came): they wait for a person to say whether they went out."""
+    sql, params = "select * from outbox where state = 'unknown'", ()
+    if issue:
+        sql, params = sql + " and issue = ?", (issue,)
+    return store.query(sql + " order by id", params)
+
+
+def settle(store: Store, ids: list[int], delivered: bool, now: datetime) -> list[int]:
+    """Settle 'unknown' rows by hand: ``delivered`` marks them sent (the mail server's log shows
+    them accepted), otherwise they are queued to be sent again. Returns the ids settled; a row
+    that is not 'unknown' (any more) is left as it is."""
+    note = f"settled by hand at {iso(now)}: " + ("delivered" if delivered else "queued to be sent again")
+    settled = []
+    with store.write() as db:
+        for row_id in ids:
+            cursor = db.execute(
+                "update outbox set state = ?, sent_at = ?, next_attempt_at = null, claimed_by = null, "
+                "error = coalesce(error || '; ', '') || ? where id = ? and state = 'unknown'",
+                ("sent" if delivered else "queued", iso(now) if delivered else None, note, row_id))
+            if cursor.rowcount:
+                settled.append(row_id)
+    return settled

@@ -159,6 +159,10 @@ def serve(settings: Settings, clock: Clock, *, host: str | None = None, port: in
     from .web import create_app
 
     stopping = threading.Event()
+    if sender_factory is None and settings.email is not None:
+        from .mail.smtp import smtp_factory
+
+        sender_factory = smtp_factory(settings)  # one factory, so one throttle, for all the process's mail
     with instance_lock(settings.database_path):
         jobs = Jobs(settings, clock, stopping, sender_factory)
         app = create_app(settings, clock, _confirmations(settings, clock, sender_factory),

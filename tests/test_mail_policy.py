@@ -92,3 +92,39 @@ def test_the_throttle_spaces_messages_and_waits_only_as_needed():
     clock["t"] += 1
     throttle.wait()
     assert slept == [0.25, 0.15]
+
+
+def test_one_throttle_spaces_the_messages_of_every_sender_and_thread_it_serves():
+    """serve's digest, mail job and confirmations send through one factory: their messages
+    together keep to messages_per_second, not each on its own."""
+    import threading
+    import time
+
+    throttle = Throttle(50)  # 20 ms apart
+    moments: list[float] = []
+    lock = threading.Lock()
+
+    def sender():
+        for _ in range(5):
+            throttle.wait()
+            with lock:
+                moments.append(time.monotonic())
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    moments.sort()
+    gaps = [b - a for a, b in zip(moments, moments[1:])]
+    assert len(moments) == 15 and min(gaps) > 0.018, [round(g, 4) for g in gaps]
+
+
+def test_the_senders_of_one_factory_share_its_throttle(tmp_path):
+    from aggregator.config import settings_from_dict
+    from aggregator.mail.smtp import smtp_factory
+
+    settings = settings_from_dict({"email": {"smtp_host": "127.0.0.1", "from": "Recap <recap@example.org>"}},
+                                  base_dir=tmp_path)
+    make = smtp_factory(settings)
+    assert make()._throttle is make()._throttle

@@ -27,6 +27,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from email.message import EmailMessage
 from typing import Callable, Mapping, Protocol
@@ -58,21 +59,28 @@ SenderFactory = Callable[[], MailSender]
 
 
 class Throttle:
-    """At most ``per_second`` messages a second: waits before each one as long as needed."""
+    """At most ``per_second`` messages a second: waits before each one as long as needed.
+
+    One throttle serves every sender a factory makes, in any thread: in ``serve`` the
+    digest, the mail job and the confirmations share one rate, the one the mail
+    provider allows. Each caller reserves the next free slot under a lock and sleeps
+    outside it."""
 
     def __init__(self, per_second: float, *, sleep: Callable[[float], None] = time.sleep,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.interval = 1.0 / per_second
         self._sleep = sleep
         self._monotonic = monotonic
-        self._last: float | None = None
+        self._next: float | None = None  # the earliest moment the next message may go
+        self._lock = threading.Lock()
 
     def wait(self) -> None:
-        if self._last is not None:
-            delay = self._last + self.interval - self._monotonic()
-            if delay > 0:
-                self._sleep(delay)
-        self._last = self._monotonic()
+        with self._lock:
+            now = self._monotonic()
+            slot = now if self._next is None else max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
 
 
 def smtp_factory(settings: Settings, *, environ: Mapping[str, str] | None = None,
@@ -83,7 +91,8 @@ def smtp_factory(settings: Settings, *, environ: Mapping[str, str] | None = None
     Raises MailSetupError at once when [email] is missing from config.toml.
     """
     email = require_email(settings)
-    return lambda: SmtpSender(email, environ=environ, sleep=sleep, ssl_context=ssl_context)
+    throttle = Throttle(email.messages_per_second, sleep=sleep)  # one rate for every connection it makes
+    return lambda: SmtpSender(email, environ=environ, sleep=sleep, ssl_context=ssl_context, throttle=throttle)
 
 
 def require_email(settings: Settings) -> EmailSettings:
@@ -97,11 +106,12 @@ class SmtpSender:
     """One connection to [email]'s SMTP server, throttled; see the module docstring."""
 
     def __init__(self, settings: EmailSettings, *, environ: Mapping[str, str] | None = None,
-                 sleep: Callable[[float], None] = time.sleep, ssl_context: ssl.SSLContext | None = None) -> None:
+                 sleep: Callable[[float], None] = time.sleep, ssl_context: ssl.SSLContext | None = None,
+                 throttle: Throttle | None = None) -> None:
         self.settings = settings
         self._environ = environ
         self._context = ssl_context
-        self._throttle = Throttle(settings.messages_per_second, sleep=sleep)
+        self._throttle = throttle or Throttle(settings.messages_per_second, sleep=sleep)
         self._envelope_from = split_from(settings.from_)[1]
         self._paced = False
         self._conn: smtplib.SMTP | None = None

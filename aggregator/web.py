@@ -97,14 +97,14 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         return await run_in_threadpool(subscribe_in_thread, data, client)  # SQLite may wait: not on the loop
 
     def subscribe_in_thread(data: dict[str, list[str]], client: str) -> Response:
-        now = clock()
-        store = stores.get()
+        """Answer at once, the same for every address; what the address is to us (new, pending,
+        confirmed, bounced, over its limit) is looked at after the answer went out, so neither the
+        answer nor its timing can tell a visitor whether an address is subscribed."""
         check_inbox = ("Check your inbox", "If the address can receive our email, a message with a confirmation "
                        "link is on its way. Nothing is sent to you until you confirm.")
-        if subs.count_events(store, f"subscribe-ip:{client}", now - timedelta(hours=1)) >= (
-                limits.subscribes_per_client_per_hour if limits else 20):
+        if not subs.take_event(stores.get(), f"subscribe-ip:{client}", clock() - timedelta(hours=1),
+                               limits.subscribes_per_client_per_hour if limits else 20, clock()):
             return page("Too many requests", "Please try again in an hour.", status_code=429)
-        subs.record_event(store, f"subscribe-ip:{client}", now)
         if (data.get("website") or [""])[0]:  # the honeypot: people never see this field
             return page(*check_inbox)
         from .mail import normalize_address
@@ -114,16 +114,19 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         except AggregatorError:
             return page("That address does not look right",
                         "Please go back and check it: one plain address such as name@example.org.", status_code=400)
-        subscriber = subs.add_pending(store, address, now)
-        task = None
-        per_day = limits.confirmations_per_address_per_day if limits else 3
-        if subscriber["status"] == "pending" and subs.count_events(
-                store, f"confirm:{address}", now - timedelta(days=1)) < per_day:
-            subs.record_event(store, f"confirm:{address}", now)
-            task = BackgroundTask(confirmations, subscriber["id"])
         response = page(*check_inbox)
-        response.background = task
+        response.background = BackgroundTask(register, address)
         return response
+
+    def register(address: str) -> None:
+        """After the answer: the subscriber, pending until confirmed, and a confirmation email
+        unless the address had its share of them today."""
+        now, store = clock(), stores.get()
+        subscriber = subs.add_pending(store, address, now)
+        per_day = limits.confirmations_per_address_per_day if limits else 3
+        if subscriber["status"] == "pending" and subs.take_event(store, f"confirm:{address}",
+                                                                 now - timedelta(days=1), per_day, now):
+            confirmations(subscriber["id"])
 
     def confirm_get(request: Request) -> Response:
         return page("Confirm your subscription", "One more step: press the button to start receiving the digest.",

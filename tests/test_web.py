@@ -67,6 +67,7 @@ def test_subscribe_answers_the_same_for_new_pending_confirmed_and_honeypot(web):
     reader = subs.by_address(store, "reader@example.org")
     assert reader["status"] == "pending" and sent == [reader["id"]]
     again = client.post("/subscribe", data={"email": "Reader@Example.org"})
+    _wait_for(lambda: len(sent) == 2)  # a pending reader may ask again: the work happens after the answer
     subs.confirm(store, reader["id"], clock())
     confirmed = client.post("/subscribe", data={"email": "Reader@Example.org"})
     bot = client.post("/subscribe", data={"email": "bot@example.org", "website": "http://spam.example/"})
@@ -77,9 +78,15 @@ def test_subscribe_answers_the_same_for_new_pending_confirmed_and_honeypot(web):
 
 
 def test_a_hundred_requests_for_one_address_send_at_most_the_configured_confirmations(web):
+    """Ten at a time: the answers go out before the work, so the limit must hold when the
+    work of many requests overlaps."""
+    from concurrent.futures import ThreadPoolExecutor
+
     client, store, _, sent, settings = web
-    for _ in range(100):
-        assert client.post("/subscribe", data={"email": "flood@example.org"}).status_code == 200
+    with ThreadPoolExecutor(10) as pool:
+        codes = list(pool.map(lambda _: client.post("/subscribe", data={"email": "flood@example.org"}).status_code,
+                              range(100)))
+    assert codes == [200] * 100
     _wait_for(lambda: len(sent) >= settings.email.confirmations_per_address_per_day)
     time.sleep(0.3)
     assert len(sent) == settings.email.confirmations_per_address_per_day == 3

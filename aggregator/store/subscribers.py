@@ -101,11 +101,15 @@ def confirmed(store: Store) -> list[dict]:
     return [_row(r) for r in store.query("select * from subscribers where status = 'confirmed' order by id")]
 
 
-def count_events(store: Store, key: str, since: datetime) -> int:
-    return store.scalar("select count(*) from rate_events where key = ? and at > ?", (key, iso(since))) or 0
-
-
-def record_event(store: Store, key: str, now: datetime, *, keep: timedelta = timedelta(days=2)) -> None:
+def take_event(store: Store, key: str, since: datetime, limit: int, now: datetime, *,
+               keep: timedelta = timedelta(days=2)) -> bool:
+    """Record an event unless ``limit`` of them already happened since ``since``: True when it was
+    recorded. Counting and recording are one write transaction, so concurrent requests (a
+    subscription's work runs after its answer) cannot both take the last place."""
     with store.write() as db:
+        taken = db.execute("select count(*) from rate_events where key = ? and at > ?", (key, iso(since))).fetchone()
+        if taken[0] >= limit:
+            return False
         db.execute("insert into rate_events (key, at) values (?, ?)", (key, iso(now)))
         db.execute("delete from rate_events where at < ?", (iso(now - keep),))
+        return True

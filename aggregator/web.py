@@ -121,12 +121,16 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
     def register(address: str) -> None:
         """After the answer: the subscriber, pending until confirmed, and a confirmation email
         unless the address had its share of them today."""
-        now, store = clock(), stores.get()
-        subscriber = subs.add_pending(store, address, now)
-        per_day = limits.confirmations_per_address_per_day if limits else 3
-        if subscriber["status"] == "pending" and subs.take_event(store, f"confirm:{address}",
-                                                                 now - timedelta(days=1), per_day, now):
-            confirmations(subscriber["id"])
+        now = clock()
+        try:
+            store = stores.get()
+            subscriber = subs.add_pending(store, address, now)
+            per_day = limits.confirmations_per_address_per_day if limits else 3
+            if subscriber["status"] == "pending" and subs.take_event(store, f"confirm:{address}",
+                                                                     now - timedelta(days=1), per_day, now):
+                confirmations(subscriber["id"])
+        except Exception:  # the answer is out: the log is the only place left to say it
+            log.exception("subscribing %s failed; they can subscribe again", address)
 
     def confirm_get(request: Request) -> Response:
         return page("Confirm your subscription", "One more step: press the button to start receiving the digest.",

@@ -116,8 +116,9 @@ def test_one_throttle_spaces_the_messages_of_every_sender_and_thread_it_serves()
     for thread in threads:
         thread.join()
     moments.sort()
-    gaps = [b - a for a, b in zip(moments, moments[1:])]
-    assert len(moments) == 15 and min(gaps) > 0.018, [round(g, 4) for g in gaps]
+    # 15 messages at 50 a second take at least 14 intervals in all, whichever thread sends
+    # them (three throttles of their own would take about 4); a busy machine only adds time
+    assert len(moments) == 15 and moments[-1] - moments[0] >= 14 * 0.02 * 0.95, moments
 
 
 def test_the_senders_of_one_factory_share_its_throttle(tmp_path):

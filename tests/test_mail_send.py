@@ -228,3 +228,29 @@ def test_a_refused_confirmation_bounces_the_address(data, smtp):
     pending = subs.add_pending(store, "typo@example.com", NOW)
     report = send_confirmation(settings, store, pending, NOW, factory(settings))
     assert report.bounced == 1 and subs.by_id(store, pending["id"])["status"] == "bounced"
+
+
+def test_the_shared_throttle_is_waited_for_before_a_row_is_claimed(make_settings, smtp):
+    """Confirmations share the process's throttle: the second one waits for its slot, and a
+    kill during that wait must leave its row queued (resent later), not 'sending' (which a
+    restart would report as of unknown fate, though nothing went out)."""
+    from aggregator.mail.smtp import smtp_factory
+
+    settings = make_settings(email={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "security": "none",
+                                    "from": f"Recap <{FROM}>", "messages_per_second": 0.5},
+                             web={"public_url": PUBLIC})
+    store, spy = open_store(settings.database_path), open_store(settings.database_path)
+    waits: list[tuple[float, list[str]]] = []
+
+    def sleep(seconds):  # what the outbox holds while the throttle makes a sender wait
+        waits.append((seconds, [r["state"] for r in spy.query("select state from outbox order by id")]))
+
+    make = smtp_factory(settings, sleep=sleep)
+    first, second = subs.add_pending(store, "a@example.com", NOW), subs.add_pending(store, "b@example.com", NOW)
+    assert send_confirmation(settings, store, first, NOW, make).sent == 1
+    assert send_confirmation(settings, store, second, NOW + timedelta(seconds=1), make).sent == 1
+    assert waits and all(seconds > 0 for seconds, _ in waits)
+    assert all("sending" not in held for _, held in waits), waits
+    assert len(waits) == 1  # one wait for the second message; none after the last one
+    store.close()
+    spy.close()

@@ -8,6 +8,7 @@ morning run mails). Sending goes through the outbox (``mail.outbox``), so runnin
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def send(app: App, week: str | None, as_json: bool) -> None:
 def unknown(app: App, week: str | None, as_json: bool) -> None:
     """List the emails whose fate is unknown: claimed by a sender that died, or handed to the
     server without an answer. They are never resent on their own; check the mail server's
-    log, then `aggregator digest settle`."""
+    log, then `aggregator digest settle`. Exit code 1 while there are any."""
     from ..mail.outbox import digest_issue
     from ..store.outbox import unknown_rows
 
@@ -113,30 +114,43 @@ def unknown(app: App, week: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"unknown": [{k: r[k] for k in ("id", "issue", "address", "claimed_at", "claimed_by", "error")}
                                for r in rows]})
-        return
+        sys.exit(1 if rows else 0)
     for row in rows:
         click.echo(f"{row['id']:>6}  {row['issue']}  {row['address']}  claimed {row['claimed_at'] or '?'}: "
                    f"{row['error'] or ''}")
     click.echo(f"{len(rows)} email(s) of unknown fate" + (
         "; settle them with `aggregator digest settle --delivered ID ...` or `--resend ID ...`" if rows else ""))
+    if rows:
+        sys.exit(1)
 
 
 @digest.command()
 @click.argument("ids", nargs=-1, type=int, required=True)
-@click.option("--delivered", "outcome", flag_value="delivered",
-              help="the mail server accepted them (its log says so): mark them sent")
-@click.option("--resend", "outcome", flag_value="resend", help="they never arrived: queue them to be sent again")
+@click.option("--delivered", is_flag=True, help="the mail server accepted them (its log says so): mark them sent")
+@click.option("--resend", is_flag=True, help="they never arrived: send them again now")
 @click.pass_obj
-def settle(app: App, ids: tuple[int, ...], outcome: str | None) -> None:
-    """Settle emails of unknown fate (ids from `aggregator digest unknown`)."""
+def settle(app: App, ids: tuple[int, ...], delivered: bool, resend: bool) -> None:
+    """Settle emails of unknown fate (ids from `aggregator digest unknown`).
+
+    --resend queues each again and sends it at once, with the rest of its issue that is
+    due (never a new copy of a week's digest to readers who joined later). Exit code 1
+    if an id was not of unknown fate, or a resent email failed."""
+    from ..mail.outbox import deliver
     from ..store.outbox import settle as settle_rows
 
-    if outcome is None:
-        raise click.UsageError("say what happened: --delivered or --resend")
-    done = settle_rows(app.store, list(ids), outcome == "delivered", app.clock())
+    if delivered == resend:
+        raise click.UsageError("say what happened: --delivered or --resend (one of them)")
+    issues = {r["id"]: r["issue"] for r in app.store.query(
+        "select id, issue from outbox where id in (select value from json_each(?))", (json.dumps(ids),))}
+    done = settle_rows(app.store, list(ids), delivered, app.clock())
     left = [i for i in ids if i not in done]
-    click.echo(f"{len(done)} settled as {'sent' if outcome == 'delivered' else 'queued'}"
-               + (f"; not of unknown fate, left alone: {' '.join(map(str, left))}" if left else "")
-               + ("; `aggregator digest send` sends them" if done and outcome == "resend" else ""))
-    if left:
+    click.echo(f"{len(done)} settled as {'sent' if delivered else 'queued'}"
+               + (f"; not of unknown fate, left alone: {' '.join(map(str, left))}" if left else ""))
+    failed = False
+    for issue in sorted({issues[i] for i in done}) if resend else ():
+        report = deliver(app.settings, app.store, app.clock, issue=issue)
+        click.echo(f"{issue}: {report.sent} sent, {report.retry} to retry, {report.failed} failed, "
+                   f"{report.bounced} bounced, {report.skipped} skipped")
+        failed = failed or not report.ok
+    if left or failed:
         sys.exit(1)

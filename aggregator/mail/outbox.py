@@ -167,18 +167,19 @@ def deliver(settings: Settings, store: Store, clock: Clock, sender_factory: Send
     with ExitStack() as stack:
         sender = _LazySender(factory, stack)
         while True:
-            # everything slow happens before the claim, so a kill while it runs leaves no 'sending' row:
-            # the throttle's wait, and building the week's digest (composing one copy takes milliseconds)
-            sender.pace()
             if should_stop is not None and should_stop():  # SIGTERM: the rest stays queued for the next start
                 report.stopped = "stopped on request"
                 break
             upcoming = rows.next_issue(store, clock(), issue)
             if upcoming is None:
                 break
+            # everything slow happens before the claim, so a kill while it runs leaves no 'sending' row:
+            # building the week's digest (composing one copy takes milliseconds), opening the
+            # connection, and the throttle's wait (shared with the process's other senders)
             try:
                 _digest_of(settings, store, upcoming, clock(), digests)
-            except MailError as exc:  # [site] base_url unusable, a malformed week: no copy could be composed
+                sender.pace()
+            except MailError as exc:  # [site] base_url unusable, the server unreachable: nothing can go out
                 report.stopped = str(exc)
                 break
             claimed = rows.claim(store, clock(), issue, ":".join(map(str, claimant())), ELIGIBLE)
@@ -202,7 +203,7 @@ class _Stop(Exception):
 
 
 class _LazySender:
-    """The sender, opened when the first message is ready (no connection when nothing is due)."""
+    """The sender, opened when the first message is due (no connection when nothing is)."""
 
     def __init__(self, factory: SenderFactory, stack: ExitStack) -> None:
         self._factory = factory
@@ -210,8 +211,9 @@ class _LazySender:
         self._sender = None
 
     def pace(self) -> None:
-        if self._sender is not None:
-            self._sender.pace()
+        """Open the connection if needed and wait for the throttle: called when a message is due,
+        before its row is claimed."""
+        self.get().pace()
 
     def get(self):
         if self._sender is None:

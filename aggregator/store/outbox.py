@@ -69,6 +69,7 @@ def claim(store: Store, now: datetime, issue: str | None, claimed_by: str,
         db.execute("update outbox set state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1 "
                    "where id = ?", (iso(now), claimed_by, row["id"]))
         row["attempts"] += 1
+        row["claimed_by"] = claimed_by
         row["previous_state"] = row["state"]
         return row, "claimed"
 
@@ -77,16 +78,17 @@ def release(store: Store, row: dict) -> None:
     """Put a claimed row back as it was: nothing was handed to the server."""
     with store.write() as db:
         db.execute("update outbox set state = ?, attempts = attempts - 1, claimed_by = null where id = ? "
-                   "and state = 'sending'", (row["previous_state"], row["id"]))
+                   "and state = 'sending' and claimed_by is ?", (row["previous_state"], row["id"], row["claimed_by"]))
 
 
 def finish(store: Store, row: dict, state: str, now: datetime, *, error: str | None = None,
            message_id: str | None = None, next_attempt_at: datetime | None = None) -> None:
     with store.write() as db:
         db.execute("update outbox set state = ?, error = ?, message_id = coalesce(?, message_id), "
-                   "sent_at = ?, next_attempt_at = ? where id = ? and state in ('sending', 'unknown')",
+                   "sent_at = ?, next_attempt_at = ? where id = ? and state in ('sending', 'unknown') "
+                   "and claimed_by is ?",  # our claim still: not a row settled by hand and claimed again since
                    (state, error, message_id, iso(now) if state == "sent" else None, iso(next_attempt_at),
-                    row["id"]))
+                    row["id"], row["claimed_by"]))
 
 
 def unknown_rows(store: Store, issue: str | None = None) -> list[dict]:

@@ -247,3 +247,16 @@ def test_a_build_killed_before_its_swap_is_pruned_and_the_published_ones_are_kep
     prune(builds, keep={builds / "04-current"})
     remaining = sorted(p.name for p in builds.iterdir() if not p.name.startswith("."))
     assert remaining == ["02-published", "02-published.json", "04-current", "04-current.json"]
+
+
+def test_a_build_killed_right_after_its_swap_counts_as_published(demo):
+    """Its sidecar was still pending: the next build reads it (no full render) and keeps it."""
+    from aggregator.site.publish import pending_sidecar, sidecar
+
+    settings, store = demo
+    build_site(settings, store, system_clock())
+    live = current_build(settings.output_dir)
+    sidecar(live).rename(pending_sidecar(live))  # as a kill between the swap and the rename leaves it
+    report = build_site(settings, store, system_clock())
+    assert report.rendered < report.pages  # it went on from the killed build's state
+    assert live.is_dir() and sidecar(live).exists()  # kept as the previous build

@@ -64,6 +64,9 @@ def new_build(output_dir: Path, after_swap: list[Callable[[], None]] | None = No
         fcntl.flock(lock, fcntl.LOCK_EX)
         folder = builds / f"{time.time_ns():020d}-{os.getpid()}"  # names sort in build order
         folder.mkdir()
+        live = current_build(output_dir)
+        if live is not None and pending_sidecar(live).exists() and not sidecar(live).exists():
+            os.replace(pending_sidecar(live), sidecar(live))  # published, then killed before it said so
         try:
             yield folder
             swap(output_dir, folder)

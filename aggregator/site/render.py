@@ -260,8 +260,7 @@ def _subscribe(settings: Settings) -> dict | None:
 def _read_state(previous: Path | None) -> dict:
     if previous is None:
         return {}
-    path = sidecar(previous)  # the published build's (if it died right after its swap: still pending)
-    state = read_sidecar(path if path.exists() else pending_sidecar(previous))
+    state = read_sidecar(sidecar(previous))  # new_build has renamed it if its build died right after its swap
     return {"pages": read_manifest(state), "search": state.get("search") or {},
             "base": state.get("base"), "stories": state.get("stories")}
 

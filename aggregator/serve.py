@@ -113,8 +113,8 @@ class Jobs:
             if kv_get(store, marker) is None:
                 enqueue_digest(self.settings, store, week, self.clock())
                 kv_set(store, marker, str(self.clock()), self.clock())
-            deliver(self.settings, store, self.clock, self.sender_factory, issue=digest_issue(week),
-                    should_stop=self.stopping.is_set)
+            _report_unknown(deliver(self.settings, store, self.clock, self.sender_factory, issue=digest_issue(week),
+                                    should_stop=self.stopping.is_set))
             self.runs["digest"] += 1
         except AggregatorError as error:
             log.error("digest %s: %s", week, error)
@@ -127,12 +127,21 @@ class Jobs:
 
         store = self._store()
         try:
-            deliver(self.settings, store, self.clock, self.sender_factory, should_stop=self.stopping.is_set)
+            _report_unknown(deliver(self.settings, store, self.clock, self.sender_factory,
+                                    should_stop=self.stopping.is_set))
             self.runs["mail"] += 1
         except AggregatorError as error:
             log.error("mail: %s", error)
         finally:
             store.close()
+
+
+def _report_unknown(report) -> None:
+    """A scheduled run that found emails of unknown fate says so where an operator looks: the log."""
+    for outcome in report.outcomes:
+        if outcome.state == "unknown":
+            log.warning("email %s to %s is of unknown fate (%s): see `aggregator digest unknown`",
+                        outcome.row_id, outcome.address, outcome.error)
 
 
 def build_scheduler(settings: Settings, jobs: Jobs, now) -> "object":

@@ -168,6 +168,7 @@ def test_an_email_of_unknown_fate_is_resent_only_when_a_person_says_so(demo_pipe
             assert again.returncode == 0 and Counter(smtp.handler.recipients())["lost@example.com"] == 1  # not resent
             listed = aggregator(config, "digest", "unknown")
             assert listed.returncode == 1 and "lost@example.com" in listed.stdout
+            assert "1 email(s) of unknown fate wait for a person" in aggregator(config, "status").stdout
             for flags in ((), ("--delivered", "--resend")):
                 no_choice = aggregator(config, "digest", "settle", *flags, str(row["id"]))
                 assert no_choice.returncode == 2 and "--delivered or --resend" in no_choice.stderr

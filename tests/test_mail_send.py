@@ -254,3 +254,27 @@ def test_the_shared_throttle_is_waited_for_before_a_row_is_claimed(make_settings
     assert len(waits) == 1  # one wait for the second message; none after the last one
     store.close()
     spy.close()
+
+
+def test_serves_mail_job_logs_emails_of_unknown_fate(make_settings, smtp, caplog):
+    """serve's jobs keep no report a person reads: an email found of unknown fate goes to the log."""
+    import logging
+    import socket
+    import threading
+
+    from aggregator.serve import Jobs
+
+    settings = make_settings(email={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "security": "none",
+                                    "from": f"Recap <{FROM}>"}, web={"public_url": PUBLIC})
+    store = open_store(settings.database_path)
+    reader = subscriber(store, "crashed@example.com")
+    enqueue_digest(settings, store, WEEK, NOW)
+    with store.write() as db:  # claimed by a sender on this host that no longer runs
+        db.execute("update outbox set state = 'sending', claimed_at = ?, claimed_by = ? where subscriber_id = ?",
+                   (iso(NOW), f"{socket.gethostname()}:{2 ** 22 + 12345}", reader["id"]))
+    with caplog.at_level(logging.WARNING, logger="aggregator.serve"):
+        Jobs(settings, FakeClock(NOW), threading.Event()).mail()
+    assert states(store) == {"crashed@example.com": "unknown"}
+    assert any("crashed@example.com" in r.getMessage() and "aggregator digest unknown" in r.getMessage()
+               for r in caplog.records)
+    store.close()

@@ -134,6 +134,9 @@ def status(app: App, as_json: bool) -> None:
     if data["subscribers"] or data["outbox"]:
         click.echo("subscribers: " + ", ".join(f"{n} {s}" for s, n in sorted(data["subscribers"].items()))
                    + "; outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(data["outbox"].items())) or "empty"))
+        if data["outbox"].get("unknown"):
+            click.echo(f"  {data['outbox']['unknown']} email(s) of unknown fate wait for a person: "
+                       "`aggregator digest unknown`, then `aggregator digest settle`")
     for feed in data["failing_feeds"]:
         click.echo(f"  failing feed {feed['id']} {feed['url']}: {feed['last_error']}")
 

@@ -45,7 +45,7 @@ def test_the_demo_serves_its_site_with_working_subscriptions(tmp_path, browser):
 
     import httpx
 
-    from test_browser import follow, open_page, shot
+    from browser_helpers import follow, open_page, shot
 
     ports = []
     for _ in range(2):

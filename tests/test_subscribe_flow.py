@@ -93,7 +93,7 @@ def test_subscribe_confirm_digest_one_click_unsubscribe_then_silence(instance):
 
 
 def test_the_form_on_the_built_site_subscribes_in_chromium(instance, browser):
-    from test_browser import open_page, shot
+    from browser_helpers import open_page, shot
 
     settings, store, smtp, client, _ = instance
     context, page, watch = open_page(browser)

@@ -18,7 +18,7 @@ from aggregator.clock import system_clock
 from aggregator.config import Settings
 from aggregator.site.render import build_site
 from aggregator.store import Store
-from site_helpers import StaticSite, screenshot_dir, site_from
+from site_helpers import StaticSite, chromium_executable, screenshot_dir, site_from
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -129,3 +129,16 @@ def luminance(rgb: str) -> float:
 def contrast(a: str, b: str) -> float:
     high, low = sorted((luminance(a), luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+# Fixtures for the browser test modules (each imports them: the autouse one would skip the
+# whole suite from conftest.py). Module scope: each module builds and serves its own copy.
+
+@pytest.fixture(scope="session", autouse=True)  # session: set up before the session's demo pipeline
+def needs_chromium():
+    chromium_executable()  # skip (fail under CI) before any site is built for nothing
+
+
+@pytest.fixture(scope="module")
+def demo_site(demo_pipeline, tmp_path_factory):
+    yield from serve_site(demo_pipeline, tmp_path_factory.mktemp("browser-demo"))

@@ -18,17 +18,8 @@ from pathlib import Path
 import pytest
 
 from browser_helpers import PHONE, contrast, follow, luminance, open_page, serve_site, shot
-from site_helpers import XSS_LINK, XSS_TITLE, chromium_executable, site_files
-
-
-@pytest.fixture(scope="session", autouse=True)  # session: set up before the session's demo pipeline
-def _needs_chromium():
-    chromium_executable()  # skip (fail under CI) before any site is built for nothing
-
-
-@pytest.fixture(scope="module")
-def demo_site(demo_pipeline, tmp_path_factory):
-    yield from serve_site(demo_pipeline, tmp_path_factory.mktemp("browser-demo"))
+from browser_helpers import demo_site, needs_chromium  # noqa: F401  (fixtures)
+from site_helpers import XSS_LINK, XSS_TITLE, site_files
 
 
 @pytest.fixture(scope="module")

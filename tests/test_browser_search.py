@@ -9,20 +9,8 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
-from browser_helpers import Served, contrast, open_page, serve_site, shot
-from site_helpers import chromium_executable
-
-
-@pytest.fixture(scope="session", autouse=True)  # session: set up before the session's demo pipeline
-def _needs_chromium():
-    chromium_executable()  # skip (fail under CI) before any site is built for nothing
-
-
-@pytest.fixture(scope="module")
-def demo_site(demo_pipeline, tmp_path_factory):
-    yield from serve_site(demo_pipeline, tmp_path_factory.mktemp("browser-demo"))
+from browser_helpers import Served, contrast, open_page, shot
+from browser_helpers import demo_site, needs_chromium  # noqa: F401  (fixtures)
 
 
 def _distinctive_title_word(served: Served) -> tuple[str, str]:

@@ -44,7 +44,6 @@ STATE_VERSION = 3
 class SiteStories:
     stories: list[dict]  # every story, newest first; with card, related and thread: ``full`` and the feeds' newest
     full: set[int]  # ids whose pages may have changed: rendered, or found unchanged by their fingerprint
-    dirty: int  # how many stories changed or are new (the rest of ``full`` are neighbours or feed items)
     state: dict  # for the next build's sidecar
 
 
@@ -158,7 +157,7 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
     state = {"version": STATE_VERSION, "zone": zone, "stories": {  # lists as the published pages show them
         str(i): [keys[i], infos[i].first_published.timestamp(), labels[i][0],
                  signatures[i] if i in full else prior[i][3], labels[i][1], labels[i][2]] for i in infos}}
-    return SiteStories(out, full, len(dirty), state)
+    return SiteStories(out, full, state)
 
 
 __all__ = ["SiteStories", "data_key", "site_stories"]

@@ -87,25 +87,25 @@ def data_key(story: dict, sources: list[dict], card: dict | None) -> str:
 
 
 def _pages_to_look_at(old: dict | None, dirty: set[int], infos: dict[int, StoryInfo], index: EntityIndex
-                      ) -> tuple[set[int], dict[int, tuple]]:
+                      ) -> tuple[set[int], dict[int, tuple], dict[int, list]]:
     """The stories whose pages may differ from the published ones, and the related updates and
-    threads computed on the way: the changed stories, and those of their neighbours (by their
+    threads (with their signatures) computed on the way: the changed stories, and those of their neighbours (by their
     new and their old keys and times) whose lists come out different or name a changed story."""
     if old is None:
-        return set(infos), {}
+        return set(infos), {}, {}
     near: set[int] = set()
     for i in dirty:
         near |= index.neighbours(infos[i].entities, infos[i].first_published.timestamp())
     for name, before in old.items():  # changed or removed: where it was, with the keys it had
         if int(name) in dirty or int(name) not in infos:
             near |= index.neighbours(before[2], before[1])
-    full, answers = set(dirty), {}
+    full, answers, signatures = set(dirty), {}, {}
     for i in (near & infos.keys()) - dirty:
         answers[i] = index.related_and_thread(infos[i])
-        listed = _signature(*answers[i])
+        listed = signatures[i] = _signature(*answers[i])
         if listed != old[str(i)][3] or any(j in dirty for j in _linked(listed)):
             full.add(i)
-    return full, answers
+    return full, answers, signatures
 
 
 def site_stories(settings: Settings, store: Store, now: datetime, previous: dict | None, *,
@@ -133,8 +133,7 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
         infos[i] = story_info(story, sources.get(i, []), frozenset(labels[i][0]), labels[i][1])
     index = EntityIndex(list(infos.values()))
     dirty = infos.keys() - prior.keys()
-    full, answers = _pages_to_look_at(old, dirty, infos, index)
-    signatures = {i: _signature(*answer) for i, answer in answers.items()}
+    full, answers, signatures = _pages_to_look_at(old, dirty, infos, index)
     full |= {s["id"] for s in stories if f"stories/{s['slug']}/index.html" not in pages}
     detailed_ids = full | {s["id"] for s in stories[:FEED_SIZE]}  # newest first (story_rows' order)
     tz = ZoneInfo(zone)

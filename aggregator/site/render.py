@@ -195,7 +195,8 @@ def _build(settings: Settings, store: Store, now: datetime, full: bool) -> Build
             marker = _committing(folder)
             marker.touch()  # until the swap, the pool is ahead of the published build
             writer.commit()
-            after_swap.append(lambda: (marker.unlink(missing_ok=True), _remove_strays(folder, writer.fingerprints)))
+            after_swap.append(lambda: (marker.unlink(missing_ok=True),
+                                       _remove_strays(folder, present, writer.fingerprints)))
         if writer.staging is not None:
             shutil.rmtree(writer.staging, ignore_errors=True)
     report.pages, report.rendered, report.reused = writer.pages, writer.rendered, writer.reused
@@ -237,14 +238,13 @@ def _committing(folder: Path) -> Path:
     return search.shared_dir(folder) / f".committing.{folder.name}"
 
 
-def _remove_strays(folder: Path, pages: dict[str, str]) -> None:
-    """After the swap: every page in the shared pool that the published build does not list
-    (removed stories; pages an interrupted build left) leaves it. The previous build, kept a
-    moment for requests in flight, may still link one; those requests get a 404."""
-    pool = folder / "stories"
-    for entry in os.scandir(pool):
-        if not entry.name.startswith(".") and f"stories/{entry.name}/index.html" not in pages:
-            shutil.rmtree(entry.path, ignore_errors=True)
+def _remove_strays(folder: Path, present: set[str], pages: dict[str, str]) -> None:
+    """After the swap: every page the shared pool held when the build began (``present``) that
+    the published build does not list (removed stories; pages an interrupted build left)
+    leaves it. The previous build, kept a moment for requests in flight, may still link one;
+    those requests get a 404."""
+    for name in present - pages.keys():
+        shutil.rmtree((folder / name).parent, ignore_errors=True)
 
 
 def _subscribe(settings: Settings) -> dict | None:

@@ -176,7 +176,7 @@ class ShardedIndex:
             self.runs.append(Indexing(_pagefind(self.folder, bundle, glob), None, self.folder))
         elif self.others:
             self.runs.append(_scratch_index(self.folder, self.others, lambda page: self.folder / page, bundle,
-                                            GLOB, part="-others"))
+                                            part="-others"))
         else:  # no story page at all: an empty index, so the search page still loads
             self.runs.append(Indexing(_pagefind(self.folder, bundle, GLOB), None, self.folder))
 
@@ -194,7 +194,7 @@ def _pagefind(site: Path, output: Path, glob: str) -> subprocess.Popen:
     return process
 
 
-def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = GLOB, *,
+def start(folder: Path, previous: Path | None, search: SearchPlan, *,
           pages: list[str] | None = None, location: Callable[[str], Path] | None = None,
           bundles: list[str] = [BASE]) -> Indexing:
     """Begin carrying out ``search`` for the build in ``folder`` (``previous``: the build it
@@ -209,8 +209,8 @@ def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = G
         bundle.parent.mkdir(exist_ok=True)
         (folder / BASE).symlink_to(os.path.relpath(bundle, folder))
         if location is None:
-            return Indexing(_pagefind(folder, bundle, glob), None, folder)
-        return _scratch_index(folder, pages or [], location, bundle, glob)
+            return Indexing(_pagefind(folder, bundle, GLOB), None, folder)
+        return _scratch_index(folder, pages or [], location, bundle)
     assert previous is not None, "only a full index can start without a previous build"
     for name in bundles:
         base = previous / name
@@ -224,18 +224,18 @@ def start(folder: Path, previous: Path | None, search: SearchPlan, glob: str = G
         if search.delta:
             _link_tree(previous / DELTA, folder / DELTA)
         return Indexing(None, None, folder)
-    return _scratch_index(folder, search.delta, location or (lambda name: folder / name), folder / DELTA, glob)
+    return _scratch_index(folder, search.delta, location or (lambda name: folder / name), folder / DELTA)
 
 
 def _scratch_index(folder: Path, pages: list[str], location: Callable[[str], Path], output: Path,
-                   glob: str, part: str = "") -> Indexing:
+                   part: str = "") -> Indexing:
     """Index just ``pages``, linked at their paths in the site into a scratch tree."""
     scratch = folder.parent / f".{folder.name}.search{part}"
     try:
         for name in pages:
             (scratch / name).parent.mkdir(parents=True, exist_ok=True)
             os.link(location(name), scratch / name)
-        return Indexing(_pagefind(scratch, output, glob), scratch, folder)
+        return Indexing(_pagefind(scratch, output, GLOB), scratch, folder)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

@@ -71,17 +71,17 @@ class SiteWriter:
     """Renders pages (``path/index.html``) and files into ``folder``, linking unchanged ones.
 
     ``previous`` is the published build being replaced and ``manifest`` its page
-    fingerprints; with neither, every page is rendered. With ``staging``, pages under
+    fingerprints; with neither, every page is rendered. With ``staging`` set, pages under
     ``pooled`` belong to the story pool this build shares with the previous one: a page
     whose bytes did not change is left where it is, a changed one is written to
     ``staging`` and moved in by :meth:`commit` just before the build is published.
     """
 
     def __init__(self, folder: Path, common: dict, *, previous: Path | None = None,
-                 manifest: dict[str, str] | None = None, filters: dict | None = None,
-                 staging: Path | None = None, pooled: str = "stories/"):
+                 manifest: dict[str, str] | None = None, filters: dict | None = None):
         self.folder = folder
-        self.staging, self.pooled = staging, pooled
+        self.staging: Path | None = None  # set by the build when it shares the previous build's pool
+        self.pooled = "stories/"
         self.staged: dict[str, None] = {}  # names, in writing order
         self.common = common
         self.previous = previous

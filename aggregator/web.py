@@ -33,8 +33,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .clock import Clock
-from .config import Settings
+from .config import EmailSettings, Settings
 from .errors import AggregatorError
+from .mail.headers import LOOPBACK
 from .store import Store, open_store
 from .store import subscribers as subs
 from .templating import render
@@ -63,7 +64,7 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
     stores = _Stores(settings)
     site_url = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
     public = settings.web.public_url if settings.web.public_url.endswith("/") else settings.web.public_url + "/"
-    limits = settings.email
+    limits = settings.email or EmailSettings()  # the form answers (with the defaults) even without [email]
 
     def page(heading: str, *paragraphs: str, form: dict | None = None, status_code: int = 200) -> HTMLResponse:
         html = render("web/page.html", heading=heading, paragraphs=paragraphs, form=form,
@@ -103,7 +104,7 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         check_inbox = ("Check your inbox", "If the address can receive our email, a message with a confirmation "
                        "link is on its way. Nothing is sent to you until you confirm.")
         if not subs.take_event(stores.get(), f"subscribe-ip:{client}", clock() - timedelta(hours=1),
-                               limits.subscribes_per_client_per_hour if limits else 20, clock()):
+                               limits.subscribes_per_client_per_hour, clock()):
             return page("Too many requests", "Please try again in an hour.", status_code=429)
         if (data.get("website") or [""])[0]:  # the honeypot: people never see this field
             return page(*check_inbox)
@@ -125,7 +126,7 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         try:
             store = stores.get()
             subscriber = subs.add_pending(store, address, now)
-            per_day = limits.confirmations_per_address_per_day if limits else 3
+            per_day = limits.confirmations_per_address_per_day
             if subscriber["status"] == "pending" and subs.take_event(store, f"confirm:{address}",
                                                                      now - timedelta(days=1), per_day, now):
                 confirmations(subscriber["id"])
@@ -190,7 +191,7 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
     def status_json(request: Request) -> Response:
         """Operators only: feed URLs, errors and spend are not for the public internet."""
         client = request.client.host if request.client else ""
-        if client not in ("127.0.0.1", "::1", "localhost"):
+        if client not in LOOPBACK:
             return JSONResponse({"error": "status is only answered on the loopback interface"}, 403)
         return JSONResponse(status() if status else {})
 

@@ -108,9 +108,9 @@ def unknown(app: App, week: str | None, as_json: bool) -> None:
     server without an answer. They are never resent on their own; check the mail server's
     log, then `aggregator digest settle`. Exit code 1 while there are any."""
     from ..mail.outbox import digest_issue
-    from ..store.outbox import unknown_rows
+    from ..store.outbox import in_state
 
-    rows = unknown_rows(app.store, digest_issue(_week(app, week)) if week else None)
+    rows = in_state(app.store, "unknown", digest_issue(_week(app, week)) if week else None)
     if as_json:
         emit_json({"unknown": [{k: r[k] for k in ("id", "issue", "address", "claimed_at", "claimed_by", "error")}
                                for r in rows]})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.policy
 from datetime import datetime
+from functools import lru_cache
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -77,6 +78,11 @@ def _preheader(digest: Digest) -> str:
     return one_line(" · ".join(s.title for s in digest.stories[:3]), 140)
 
 
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return source("email/digest.css")
+
+
 def _inline(html: str) -> str:
-    return css_inline.inline(html, extra_css=source("email/digest.css"), keep_at_rules=True,
+    return css_inline.inline(html, extra_css=_css(), keep_at_rules=True,
                              load_remote_stylesheets=False, keep_link_tags=False, keep_style_tags=False)

@@ -233,13 +233,7 @@ def _send_one(settings: Settings, store: Store, email: EmailSettings, row: dict,
         if isinstance(exc, MailError):  # [site] base_url, [web] public_url: no other copy would compose either
             raise _Stop(str(exc)) from None
         raise
-    try:
-        connection = sender.get()
-    except BaseException as exc:
-        rows.release(store, row)
-        if isinstance(exc, MailError):
-            raise _Stop(str(exc)) from None
-        raise
+    connection = sender.get()  # opened by pace() before the claim
     try:
         message_id = connection.send(message)
     except MailError as exc:
@@ -281,7 +275,7 @@ def _outcome(row: dict, state: str, error: str | None = None, **extra) -> Outcom
 def _recover(store: Store, now: datetime, email: EmailSettings, issue: str | None) -> list[Outcome]:
     host, pid = claimant()
     found = []
-    for row in rows.claims_in_flight(store, issue):
+    for row in rows.in_state(store, "sending", issue):
         if not claim_is_orphaned(row["claimed_by"], row["claimed_at"], now, stale_after(email), host=host, pid=pid,
                                  alive=process_alive):
             continue

@@ -92,7 +92,7 @@ def smtp_factory(settings: Settings, *, environ: Mapping[str, str] | None = None
     """
     email = require_email(settings)
     throttle = Throttle(email.messages_per_second, sleep=sleep)  # one rate for every connection it makes
-    return lambda: SmtpSender(email, environ=environ, sleep=sleep, ssl_context=ssl_context, throttle=throttle)
+    return lambda: SmtpSender(email, throttle, environ=environ, ssl_context=ssl_context)
 
 
 def require_email(settings: Settings) -> EmailSettings:
@@ -105,13 +105,12 @@ def require_email(settings: Settings) -> EmailSettings:
 class SmtpSender:
     """One connection to [email]'s SMTP server, throttled; see the module docstring."""
 
-    def __init__(self, settings: EmailSettings, *, environ: Mapping[str, str] | None = None,
-                 sleep: Callable[[float], None] = time.sleep, ssl_context: ssl.SSLContext | None = None,
-                 throttle: Throttle | None = None) -> None:
+    def __init__(self, settings: EmailSettings, throttle: Throttle, *, environ: Mapping[str, str] | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
         self._environ = environ
         self._context = ssl_context
-        self._throttle = throttle or Throttle(settings.messages_per_second, sleep=sleep)
+        self._throttle = throttle
         self._envelope_from = split_from(settings.from_)[1]
         self._paced = False
         self._conn: smtplib.SMTP | None = None

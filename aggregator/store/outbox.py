@@ -21,11 +21,12 @@ def insert(db, issue: str, subscriber: dict, now: datetime) -> int:
     return cursor.rowcount
 
 
-def claims_in_flight(store: Store, issue: str | None) -> list[dict]:
-    sql, params = "select * from outbox where state = 'sending'", ()
+def in_state(store: Store, state: str, issue: str | None = None) -> list[dict]:
+    """The rows in ``state`` ('sending': claims in flight; 'unknown': waiting for a person)."""
+    sql, params = "select * from outbox where state = ?", (state,)
     if issue:
-        sql, params = sql + " and issue = ?", (issue,)
-    return store.query(sql, params)
+        sql, params = sql + " and issue = ?", params + (issue,)
+    return store.query(sql + " order by id", params)
 
 
 def mark_unknown(store: Store, row: dict, error: str) -> bool:
@@ -69,8 +70,7 @@ def claim(store: Store, now: datetime, issue: str | None, claimed_by: str,
         db.execute("update outbox set state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1 "
                    "where id = ?", (iso(now), claimed_by, row["id"]))
         row["attempts"] += 1
-        row["claimed_by"] = claimed_by
-        row["previous_state"] = row["state"]
+        row["claimed_by"] = claimed_by  # row["state"] stays what it was before the claim, for release()
         return row, "claimed"
 
 
@@ -78,7 +78,7 @@ def release(store: Store, row: dict) -> None:
     """Put a claimed row back as it was: nothing was handed to the server."""
     with store.write() as db:
         db.execute("update outbox set state = ?, attempts = attempts - 1, claimed_by = null where id = ? "
-                   "and state = 'sending' and claimed_by is ?", (row["previous_state"], row["id"], row["claimed_by"]))
+                   "and state = 'sending' and claimed_by is ?", (row["state"], row["id"], row["claimed_by"]))
 
 
 def finish(store: Store, row: dict, state: str, now: datetime, *, error: str | None = None,
@@ -89,15 +89,6 @@ def finish(store: Store, row: dict, state: str, now: datetime, *, error: str | N
                    "and claimed_by is ?",  # our claim still: not a row settled by hand and claimed again since
                    (state, error, message_id, iso(now) if state == "sent" else None, iso(next_attempt_at),
                     row["id"], row["claimed_by"]))
-
-
-def unknown_rows(store: Store, issue: str | None = None) -> list[dict]:
-    """Emails whose fate is unknown (a sender died after claiming them, or the server's answer
-    never came): they wait for a person to say whether they went out."""
-    sql, params = "select * from outbox where state = 'unknown'", ()
-    if issue:
-        sql, params = sql + " and issue = ?", (issue,)
-    return store.query(sql + " order by id", params)
 
 
 def settle(store: Store, ids: list[int], delivered: bool, now: datetime) -> list[int]:

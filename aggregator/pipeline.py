@@ -152,18 +152,18 @@ def run_build(settings: Settings, store: Store, clock: Clock, *, full: bool = Fa
     return build_site(settings, store, clock(), full=full)
 
 
-STAGES = ("fetch", "extract", "cluster", "summarize", "recap", "build")
+#: Every stage, in the order a pass runs them (``run_once``, and ``serve``'s scheduled pass).
+STAGES: dict[str, Callable] = {"fetch": run_fetch, "extract": run_extract, "cluster": run_cluster,
+                               "summarize": run_summarize, "recap": run_recap, "build": run_build}
 
 
 def run_once(settings: Settings, store: Store, clock: Clock, *,
              on_stage: Callable[[str], None] | None = None) -> dict:
     """One full pass of every stage, in order; ``on_stage(name)`` is told as each begins."""
-    functions = {"fetch": run_fetch, "extract": run_extract, "cluster": run_cluster, "summarize": run_summarize,
-                 "recap": run_recap, "build": run_build}
     results = {}
-    for name in STAGES:
+    for name, stage in STAGES.items():
         if on_stage:
             on_stage(name)
-        report = functions[name](settings, store, clock)
+        report = stage(settings, store, clock)
         results[name] = report.as_dict()
     return results

@@ -80,20 +80,20 @@ class Jobs:
     def pipeline(self) -> None:
         """fetch, extract, cluster, summarize, recap, build, then the digest if one is due;
         stopping between stages when asked."""
-        from .pipeline import run_build, run_cluster, run_extract, run_fetch, run_recap, run_summarize
+        from .pipeline import STAGES
 
         with self.lock:
             store = self._store()
             try:
-                for stage in (run_fetch, run_extract, run_cluster, run_summarize, run_recap, run_build):
+                for name, stage in STAGES.items():
                     if self.stopping.is_set():
                         return
                     try:
                         stage(self.settings, store, self.clock)
                     except AggregatorError as error:  # one failing stage does not stop the instance
-                        log.error("%s: %s", stage.__name__, error)
+                        log.error("%s: %s", name, error)
                     except Exception:  # nor does a bug in one: the digest below still goes out on time
-                        log.exception("%s failed", stage.__name__)
+                        log.exception("%s failed", name)
                 self.runs["pipeline"] += 1
                 self._digest(store)
             finally:

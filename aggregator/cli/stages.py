@@ -158,7 +158,7 @@ def run(app: App, as_json: bool) -> None:
             task = progress.add_task("starting", total=len(STAGES))
 
             def on_stage(name: str) -> None:
-                done = STAGES.index(name)
+                done = list(STAGES).index(name)
                 progress.update(task, completed=done, description=f"stage {done + 1}/{len(STAGES)}: {name}")
 
             result = run_once(app.settings, app.store, app.clock, on_stage=on_stage)

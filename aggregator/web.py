@@ -181,8 +181,7 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
         form = _preferences_form(store, subscriber)
         topics = [t for t in data.get("topics", []) if t in form["topics"]]
         subs.set_preferences(store, subscriber["id"], "weekly", topics)  # the only digest there is, so far
-        subscriber = subs.by_id(store, subscriber["id"])
-        return page("Preferences saved", form=_preferences_form(store, subscriber))
+        return page("Preferences saved", form={**form, "chosen": set(topics)})  # the offer stays as it was
 
     def healthz(request: Request) -> Response:
         stores.get().scalar("select 1")

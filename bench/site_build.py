@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import math
 import os
 import resource
@@ -185,12 +184,8 @@ def print_workload(args: argparse.Namespace, summary: dict, generated: float, wo
 
 
 def report_fields(report) -> dict:
-    """Every field the BuildReport has, whatever build_site now returns."""
-    if report is None:
-        return {}
-    if dataclasses.is_dataclass(report):
-        return {f.name: getattr(report, f.name) for f in dataclasses.fields(report)}
-    return {k: v for k, v in vars(report).items() if not k.startswith("_")}
+    """Every field the BuildReport has."""
+    return {} if report is None else report.as_dict()
 
 
 def _fmt(value) -> str:
@@ -212,7 +207,7 @@ def print_round(result: Round, expect_stories: int, new_slugs: list[str] | None 
           f"{result.cpu / max(result.wall, 1e-9):.0%} of one core)"
           + (f"; child processes {result.children_cpu:.2f} s" if result.children_cpu else ""))
     fields = report_fields(report)
-    known = ("stories", "pages", "rendered", "reused", "linked", "search_seconds")
+    known = ("stories", "pages", "rendered", "reused", "search_seconds")
     extra = {k: v for k, v in fields.items() if k not in known and k != "output"}
     shown = "  ".join(f"{k}={_fmt(getattr(report, k, None))}" for k in known if hasattr(report, k))
     print(f"  report      {shown}" + ("" if not extra else "  " + "  ".join(f"{k}={_fmt(v)}" for k, v in extra.items())))

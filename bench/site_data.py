@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aggregator.clock import iso  # noqa: E402
 from aggregator.store import Store  # noqa: E402
+from aggregator.store.extractions import word_count  # noqa: E402
 from aggregator.store.stories import slugify  # noqa: E402
 
 from site_content import ArchiveText, Entity  # noqa: E402
@@ -224,7 +225,7 @@ class SiteData:
                     "entry_id": entry_id, "status": "ok", "text": text, "text_origin": "article", "reason": None,
                     "entry_hash": content_hash, "page_url": url, "http_status": 200, "title": entry_title,
                     "author": None, "published": f"{at:%Y-%m-%d}", "sitename": feed["feed_title"], "image_url": None,
-                    "language": "en", "encoding": "utf-8", "text_chars": len(text), "words": text.count(" ") + 1,
+                    "language": "en", "encoding": "utf-8", "text_chars": len(text), "words": word_count(text),
                     "attempts": 1,
                     "last_attempt_at": iso(seen), "next_attempt_at": None, "extracted_at": iso(seen),
                 })

@@ -249,9 +249,8 @@ def verify_against_full_build(settings, store, now, incremental: Snapshot) -> No
     t0 = time.perf_counter()
     build_site(settings, store, now, full=True)
     full = snapshot(settings.output_dir)
-    differ = sorted(name for name in full.pages.keys() | incremental.pages.keys()
-                    if (full.pages.get(name) and full.pages[name].digest) !=
-                    (incremental.pages.get(name) and incremental.pages[name].digest))
+    changes = compare(incremental, full)
+    differ = sorted(changes.added + changes.changed + changes.removed)
     print(f"\nVerify (--verify): a full build of round c's data took {time.perf_counter() - t0:.1f} s; "
           f"{len(full.pages):,} HTML pages, {len(differ)} differ from the incremental build's"
           + (f": {differ[:5]}" if differ else " (byte for byte the same)"))

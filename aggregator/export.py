@@ -13,11 +13,11 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .clock import iso, iso_week, parse_iso, week_bounds
+from .clock import iso_week, parse_iso, week_bounds
 from .config import Settings
 from .related import EntityIndex, Ranked, StoryInfo, entity_keys, rank
 from .store import Store
-from .store.stories import story_rows, story_sources
+from .store.stories import card_rows, story_rows, story_sources
 
 
 _HTTP_URL = re.compile(r"(?i)https?://\S+\Z")
@@ -51,17 +51,10 @@ def load_story_infos(store: Store, since: datetime | None = None
     """Stories (updated since ``since``, or all) with their sources, card rows and StoryInfo."""
     stories = story_rows(store, since)
     sources = story_sources(store, None if since is None else [s["id"] for s in stories])
-    if since is None:
-        cards = {r["story_id"]: r for r in store.query("select * from cards")}
-    else:
-        cards = {r["story_id"]: r for r in store.query(
-            "select c.* from cards c join stories s on s.id = c.story_id where s.last_published_at >= ?",
-            (iso(since),))}
+    cards = card_rows(store, None if since is None else [s["id"] for s in stories])
     infos = []
     for story in stories:
         row = cards.get(story["id"])
-        if row is not None:
-            row["card"] = json.loads(row["card_json"])  # parsed once, for the export too
         card = (row["card"] if row is not None else None) or {}
         infos.append(story_info(story, sources.get(story["id"], []),
                                 entity_keys(card.get("entities"), story["title"] or ""), card.get("topics")))
@@ -106,7 +99,7 @@ def story_summary_fields(story: dict, info: StoryInfo, rows: list[dict], week: s
 def story_details(card_row: dict | None, related: list[tuple[StoryInfo, float]], earlier: list[StoryInfo],
                   tz: ZoneInfo) -> dict:
     """The rest of a story's export: its card, how it was made, related updates and thread."""
-    card = (_clean(card_row["card"]) if _may_need_cleaning(card_row["card_json"]) else card_row["card"]) \
+    card = (_clean(card_row["card"]) if _may_need_cleaning(card_row["card_json"] or "") else card_row["card"]) \
         if card_row else None
     return {
         "card": card,

@@ -24,7 +24,6 @@ the caller passes none for a full build or when the templates changed.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -45,18 +44,6 @@ class SiteStories:
     stories: list[dict]  # every story, newest first; with card, related and thread: ``full`` and the feeds' newest
     full: set[int]  # ids whose pages may have changed: rendered, or found unchanged by their fingerprint
     state: dict  # for the next build's sidecar
-
-
-def _parse(row: dict | None) -> dict:
-    """A card row's card (parsed once: the row keeps it), or {} for none or a broken one."""
-    if row is None:
-        return {}
-    if "card" not in row:
-        try:
-            row["card"] = json.loads(row["card_json"]) if row["card_json"] else None
-        except ValueError:
-            row["card"] = None
-    return row["card"] if isinstance(row["card"], dict) else {}
 
 
 def _strings(value) -> list[str]:
@@ -127,7 +114,7 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
         if i in prior:
             labels[i] = (prior[i][2], prior[i][4], prior[i][5])
         else:
-            card = _parse(changed.get(i))
+            card = (changed.get(i) or {}).get("card") or {}
             labels[i] = (sorted(entity_keys(_strings(card.get("entities")), story["title"] or "")),
                          _strings(card.get("topics")), _strings(card.get("who_should_care")))
         infos[i] = story_info(story, sources.get(i, []), frozenset(labels[i][0]), labels[i][1])
@@ -140,8 +127,6 @@ def site_stories(settings: Settings, store: Store, now: datetime, previous: dict
     weeks = {i: iso_week(info.first_published, zone) for i, info in infos.items()}
     ranks = week_ranks(list(infos.values()), weeks, now, zone)
     detailed = {**changed, **card_rows(store, detailed_ids - changed.keys())}
-    for row in detailed.values():
-        _parse(row)  # story_details reads row["card"]
     out = []
     for story in stories:
         i = story["id"]

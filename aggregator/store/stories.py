@@ -119,7 +119,19 @@ def card_digests(store: Store) -> dict[int, dict]:
            from cards""")}
 
 
-def card_rows(store: Store, story_ids) -> dict[int, dict]:
-    """The full card rows of some stories (any number of them: the ids travel as one JSON array)."""
-    return {r["story_id"]: r for r in store.query(
-        "select * from cards where story_id in (select value from json_each(?))", (json.dumps(sorted(story_ids)),))}
+def card_rows(store: Store, story_ids=None) -> dict[int, dict]:
+    """The full card rows of some stories (any number of them: the ids travel as one JSON array),
+    or of all, each with its card parsed once under ``card`` (None when the stored text is
+    not a JSON object: a row written by hand, or by a broken older version)."""
+    if story_ids is None:
+        rows = store.query("select * from cards")
+    else:
+        rows = store.query("select * from cards where story_id in (select value from json_each(?))",
+                           (json.dumps(sorted(story_ids)),))
+    for row in rows:
+        try:
+            card = json.loads(row["card_json"]) if row["card_json"] else None
+        except ValueError:
+            card = None
+        row["card"] = card if isinstance(card, dict) else None
+    return {row["story_id"]: row for row in rows}

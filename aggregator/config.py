@@ -29,12 +29,23 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+def _folder_url(value: str) -> str:
+    """A URL that pages and emails append paths to: always ends in "/", so no caller has to."""
+    value = value.strip()
+    return value if value.endswith("/") else value + "/"
+
+
 class SiteSettings(_Section):
     title: str = "Weekly AI Recap"
     base_url: str = "http://localhost:8000/"
     output_dir: Path = Path("site")
     timezone: str = "UTC"
     search: bool = True  # index the cards with Pagefind at the end of each build
+
+    @field_validator("base_url")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        return _folder_url(value)
 
     @field_validator("timezone")
     @classmethod
@@ -145,6 +156,11 @@ class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, gt=0, lt=65536)
     public_url: str = "http://localhost:8000/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        return _folder_url(value)
 
 
 class ScheduleSettings(_Section):

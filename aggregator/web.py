@@ -62,8 +62,7 @@ def create_app(settings: Settings, clock: Clock, confirmations: Confirmations, *
                serve_site: bool = True, status: Callable[[], dict] | None = None) -> Starlette:
     """The ASGI app: endpoints at ``web.public_url``'s paths, and the built site at ``/``."""
     stores = _Stores(settings)
-    site_url = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
-    public = settings.web.public_url if settings.web.public_url.endswith("/") else settings.web.public_url + "/"
+    site_url, public = settings.site.base_url, settings.web.public_url
     limits = settings.email or EmailSettings()  # the form answers (with the defaults) even without [email]
 
     def page(heading: str, *paragraphs: str, form: dict | None = None, status_code: int = 200) -> HTMLResponse:

@@ -45,8 +45,7 @@ def preview(app: App, week: str | None, address: str, out_dir: Path) -> None:
 
     week = _week(app, week)
     now = app.clock()
-    base = app.settings.web.public_url if app.settings.web.public_url.endswith("/") \
-        else app.settings.web.public_url + "/"
+    base = app.settings.web.public_url
     recipient = Recipient(address=address, topics=(), unsubscribe_url=f"{base}unsubscribe/{PREVIEW_TOKEN}",
                           preferences_url=f"{base}preferences/{PREVIEW_TOKEN}")
     domain = message_id_domain(app.settings) if app.settings.email else "example.org"

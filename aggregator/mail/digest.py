@@ -124,7 +124,6 @@ def digest_for_week(settings: Settings, store: Store, week: str, now: datetime, 
     base = safe_url(settings.site.base_url)
     if base is None:
         raise MailError(f"[site] base_url: {settings.site.base_url!r} is not an http(s) URL for links in emails")
-    base = base if base.endswith("/") else base + "/"
     start, end = week_bounds(week, settings.site.timezone)
     stories = export_stories(settings, store, now, since=start)["stories"]
     ranked = tuple(_story(s, base) for s in week_stories(week, stories))

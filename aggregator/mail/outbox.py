@@ -124,8 +124,7 @@ class _Links:
     """The links every email carries: [web] public_url + "unsubscribe/<token>" and friends."""
 
     def __init__(self, settings: Settings) -> None:
-        base = settings.web.public_url.strip()
-        self.base = base if base.endswith("/") else base + "/"
+        self.base = settings.web.public_url
         header_url(self.base + "unsubscribe/token", "[web] public_url")  # fail once, before any claim
 
     def __call__(self, kind: str, token: str) -> str:

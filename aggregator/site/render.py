@@ -135,7 +135,7 @@ def _collector_paused():
 
 def _build(settings: Settings, store: Store, now: datetime, full: bool) -> BuildReport:
     output = settings.output_dir
-    base = settings.site.base_url if settings.site.base_url.endswith("/") else settings.site.base_url + "/"
+    base = settings.site.base_url
     common = {"site": {"title": settings.site.title, "base_url": base}, "tz": settings.site.timezone,
               "weekly": bool(store.scalar("select exists (select 1 from stories)")), "subscribe": _subscribe(settings)}
     report = BuildReport(output=str(output))
@@ -251,7 +251,7 @@ def _subscribe(settings: Settings) -> dict | None:
     """Where the pages' subscribe form posts (``aggregator serve``'s endpoint), when email is set up."""
     if settings.email is None:
         return None
-    public = settings.web.public_url if settings.web.public_url.endswith("/") else settings.web.public_url + "/"
+    public = settings.web.public_url
     origin = "/".join(public.split("/")[:3])
     site_origin = "/".join(settings.site.base_url.split("/")[:3])
     return {"action": public + "subscribe", "origin": "" if origin == site_origin else origin}
